@@ -1,0 +1,1 @@
+# Client records, enrollments and intake assessments: see the client-records issue.

@@ -1,0 +1,411 @@
+"""Every write of the core: one function per business action.
+
+Each takes ``acting_user`` (keyword-only), checks permission, validates,
+writes inside one transaction, leaves an audit trail and enqueues work with
+``on_commit``. Views, commands and tasks call these; nothing else saves
+agencies, users or invitations.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hmis import permissions
+from hmis.audit import acting_as
+from hmis.models import Agency, Invitation, Role, User
+from incidents.actions import record_security_event
+from incidents.models import SecurityEvent
+
+
+def _require(user, code):
+    if not permissions.has_permission(user, code):
+        raise PermissionDenied
+
+
+def _require_same_agency(acting_user, agency_id):
+    if not acting_user.is_system_admin and acting_user.agency_id != agency_id:
+        # Same answer as a missing object: outsiders learn nothing.
+        raise PermissionDenied
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# --- Agencies -------------------------------------------------------------------
+
+
+def role_group(role: str) -> Group:
+    group, _ = Group.objects.get_or_create(name=role)
+    return group
+
+
+@transaction.atomic
+def create_agency(*, acting_user, name, slug, kind=Agency.Kind.PARTNER, is_victim_service_provider=False,
+                  phone="", allowed_networks=()):
+    _require(acting_user, permissions.MANAGE_AGENCIES)
+    agency = Agency(
+        name=name,
+        slug=slug,
+        kind=kind,
+        is_victim_service_provider=is_victim_service_provider,
+        phone=phone,
+        allowed_networks=list(allowed_networks),
+    )
+    agency.group = Group.objects.create(name=f"agency:{slug}")
+    agency.full_clean()
+    with acting_as(acting_user):
+        agency.save()
+    return agency
+
+
+_EDITABLE_AGENCY_FIELDS = {"name", "kind", "status", "is_victim_service_provider", "phone", "allowed_networks"}
+
+
+@transaction.atomic
+def update_agency(*, acting_user, agency, **changes):
+    _require(acting_user, permissions.MANAGE_AGENCIES)
+    unknown = set(changes) - _EDITABLE_AGENCY_FIELDS
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(agency, field, value)
+    agency.full_clean()
+    with acting_as(acting_user):
+        agency.save()
+    return agency
+
+
+@transaction.atomic
+def record_agency_verification(*, acting_user, agency, method, notes=""):
+    """The system admin confirms the agency is who it says (for example a call-back
+    to the number already on file). Only verified, active agencies receive shares."""
+    _require(acting_user, permissions.MANAGE_AGENCIES)
+    if not method.strip():
+        raise ValidationError({"verification_method": "Say how the agency was verified."})
+    agency.verified_at = timezone.now()
+    agency.verified_by = acting_user
+    agency.verification_method = method.strip()
+    agency.verification_notes = notes.strip()
+    with acting_as(acting_user):
+        agency.save()
+    return agency
+
+
+# --- Users ------------------------------------------------------------------------
+
+
+def _check_roles(acting_user, roles):
+    roles = set(roles)
+    unknown = roles - set(Role.values)
+    if unknown:
+        raise ValidationError({"roles": "Unknown role."})
+    if not roles:
+        raise ValidationError({"roles": "Choose at least one role."})
+    if Role.SYSTEM_ADMIN in roles and not acting_user.is_system_admin:
+        raise ValidationError({"roles": "Only a system administrator can grant that role."})
+    return roles
+
+
+def _set_roles(user, roles):
+    keep = [g for g in user.groups.all() if g.name not in Role.values]
+    user.groups.set(keep + [role_group(r) for r in roles])
+    if user.agency_id:
+        user.groups.add(user.agency.group)
+    user.__dict__.pop("_role_cache", None)
+
+
+@transaction.atomic
+def invite_user(*, acting_user, agency, username, first_name, last_name, email, roles):
+    """Create an account with no usable password and a 72-hour, one-time link to set one.
+
+    Returns ``(user, token)``; the token exists only in the e-mail and the
+    caller's response, never in the database.
+    """
+    _require(acting_user, permissions.MANAGE_USERS)
+    _require_same_agency(acting_user, agency.pk)
+    roles = _check_roles(acting_user, roles)
+    if Role.SYSTEM_ADMIN in roles and agency.kind != Agency.Kind.LEAD:
+        raise ValidationError({"roles": "System administrators belong to the HMIS lead organisation."})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "That username is taken."})
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email, agency=agency)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    with acting_as(acting_user):
+        user.save()
+        _set_roles(user, roles)
+        token = _new_invitation(acting_user=acting_user, user=user)
+    return user, token
+
+
+def _new_invitation(*, acting_user, user):
+    from hmis import tasks
+
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        user=user,
+        token_hash=token_hash(token),
+        created_by=acting_user,
+        expires_at=timezone.now() + timedelta(hours=settings.HMIS_INVITATION_HOURS),
+    )
+    # The token travels only in the task message and the e-mail.
+    transaction.on_commit(lambda: tasks.send_invitation_email.delay(str(invitation.pk), token))
+    return token
+
+
+@transaction.atomic
+def reissue_invitation(*, acting_user, user):
+    _require(acting_user, permissions.MANAGE_USERS)
+    _require_same_agency(acting_user, user.agency_id)
+    if user.has_usable_password():
+        raise ValidationError("This user has already set a password.")
+    Invitation.objects.filter(user=user, used_at__isnull=True).update(expires_at=timezone.now())
+    return _new_invitation(acting_user=acting_user, user=user)
+
+
+def invitation_for_token(token: str):
+    """The usable invitation for ``token``, or None (expired, used or unknown alike)."""
+    invitation = Invitation.objects.select_related("user").filter(token_hash=token_hash(token)).first()
+    if invitation is None or not invitation.is_usable or not invitation.user.is_active:
+        return None
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, token, password):
+    """Set the first password through a one-time link. The link dies with use."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("user").filter(token_hash=token_hash(token)).first()
+    )
+    if invitation is None or not invitation.is_usable or not invitation.user.is_active:
+        raise ValidationError("This link has expired or was already used. Ask your agency's HMIS lead for a new one.")
+    user = invitation.user
+    validate_password(password, user)
+    user.set_password(password)
+    with acting_as(user):
+        user.save(update_fields=["password"])
+        invitation.used_at = timezone.now()
+        invitation.save(update_fields=["used_at"])
+    return user
+
+
+@transaction.atomic
+def assign_roles(*, acting_user, user, roles):
+    _require(acting_user, permissions.MANAGE_USERS)
+    _require_same_agency(acting_user, user.agency_id)
+    roles = _check_roles(acting_user, roles)
+    if user.pk == acting_user.pk and not (roles & {Role.AGENCY_LEAD, Role.SYSTEM_ADMIN}):
+        raise ValidationError({"roles": "You cannot remove your own user-management role."})
+    with acting_as(acting_user):
+        _set_roles(user, roles)
+        # auditlog does not see group changes; record them on the user.
+        from auditlog.models import LogEntry
+
+        LogEntry.objects.log_create(
+            user,
+            action=LogEntry.Action.UPDATE,
+            changes={"roles": ["", ", ".join(sorted(roles))]},
+            force_log=True,
+        )
+    return user
+
+
+def end_sessions_of(user):
+    """Delete the user's live session (and any stray one) from the store at once."""
+    keys = {user.live_session_key} - {""}
+    if keys:
+        Session.objects.filter(session_key__in=keys).delete()
+    User.objects.filter(pk=user.pk).update(live_session_key="")
+    user.live_session_key = ""
+
+
+@transaction.atomic
+def deactivate_user(*, acting_user, user, ip_address=None):
+    """Switch the account off and end its session now, not at the next timeout."""
+    _require(acting_user, permissions.MANAGE_USERS)
+    _require_same_agency(acting_user, user.agency_id)
+    if user.pk == acting_user.pk:
+        raise ValidationError("You cannot deactivate your own account.")
+    user.is_active = False
+    user.deactivated_at = timezone.now()
+    with acting_as(acting_user):
+        user.save(update_fields=["is_active", "deactivated_at"])
+    end_sessions_of(user)
+    record_security_event(
+        kind=SecurityEvent.Kind.USER_DEACTIVATED, user=user, actor=acting_user, ip_address=ip_address
+    )
+    return user
+
+
+@transaction.atomic
+def reactivate_user(*, acting_user, user):
+    _require(acting_user, permissions.MANAGE_USERS)
+    _require_same_agency(acting_user, user.agency_id)
+    user.is_active = True
+    user.deactivated_at = None
+    with acting_as(acting_user):
+        user.save(update_fields=["is_active", "deactivated_at"])
+    return user
+
+
+@transaction.atomic
+def unlock_account(*, acting_user, user, ip_address=None):
+    """Clear django-axes failures for this username after a lockout."""
+    from axes.utils import reset
+
+    _require(acting_user, permissions.UNLOCK_ACCOUNTS)
+    _require_same_agency(acting_user, user.agency_id)
+    cleared = reset(username=user.username)
+    record_security_event(
+        kind=SecurityEvent.Kind.UNLOCK, user=user, actor=acting_user, ip_address=ip_address,
+        detail=f"{cleared} failure record(s) cleared",
+    )
+    return cleared
+
+
+# --- Sign-in: second factor and sessions ----------------------------------------
+
+
+def start_totp_enrolment(*, user) -> TOTPDevice:
+    """An unconfirmed authenticator for ``user``; replaced if enrolment restarts."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def verify_totp(*, user, device_id, token) -> TOTPDevice | None:
+    """Check a TOTP code. The row lock makes a code work once even when the
+    same code arrives in two requests at the same moment: the second waits,
+    then sees the advanced ``last_t`` and is refused."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user, pk=device_id).first()
+    if device is None or not device.verify_token(token):
+        return None
+    return device
+
+
+@transaction.atomic
+def verify_any_second_factor(*, user, token):
+    """A TOTP code from a confirmed device or an unused backup code; each works once."""
+    token = (token or "").strip().replace(" ", "")
+    if not token:
+        return None
+    for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
+        if token.isdigit() and device.verify_token(token):
+            return device
+    for device in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True):
+        if device.verify_token(token):
+            record_security_event(kind=SecurityEvent.Kind.BACKUP_CODE_USED, user=user)
+            return device
+    return None
+
+
+@transaction.atomic
+def confirm_totp_enrolment(*, user, device_id, token):
+    """Confirm the new authenticator and issue fresh backup codes (shown once)."""
+    device = verify_totp(user=user, device_id=device_id, token=token)
+    if device is None or device.confirmed:
+        return None, []
+    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device, issue_backup_codes(user=user)
+
+
+def issue_backup_codes(*, user, count=None) -> list[str]:
+    """Replace the user's backup codes with ``count`` new single-use ones."""
+    count = count or settings.HMIS_BACKUP_CODE_COUNT
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(count)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def has_confirmed_device(user) -> bool:
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or StaticDevice.objects.filter(user=user, confirmed=True, token_set__isnull=False).exists()
+    )
+
+
+def has_totp(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def claim_live_session(*, user, session_key, ip_address=None):
+    """Make ``session_key`` the user's only live session; end the older one.
+
+    Called after each step that rotates the key (password, second factor).
+    A different live key means another sign-in is ending: that is a
+    security event, because the guidance says never to share credentials.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    previous = locked.live_session_key
+    if previous and previous != session_key:
+        if Session.objects.filter(session_key=previous, expire_date__gt=timezone.now()).delete()[0]:
+            record_security_event(
+                kind=SecurityEvent.Kind.SESSION_REPLACED, user=locked, ip_address=ip_address,
+                detail="A new sign-in ended the older session",
+            )
+    User.objects.filter(pk=user.pk).update(live_session_key=session_key)
+    user.live_session_key = session_key
+
+
+def release_live_session(*, user, session_key):
+    User.objects.filter(pk=user.pk, live_session_key=session_key).update(live_session_key="")
+
+
+# --- Bootstrap (management commands only) -----------------------------------------
+
+
+@transaction.atomic
+def bootstrap_system_admin(*, lead_name, lead_slug, username, email, password):
+    """Create (or find) the lead organisation and a first system admin.
+
+    The only write without an acting user: there is nobody to act yet. Called
+    from ``manage.py bootstrap_admin`` and ``seed_demo``, never from a view.
+    """
+    agency = Agency.objects.filter(slug=lead_slug).first()
+    if agency is None:
+        agency = Agency(name=lead_name, slug=lead_slug, kind=Agency.Kind.LEAD, verified_at=timezone.now(),
+                        verification_method="HMIS lead organisation")
+        agency.group = Group.objects.create(name=f"agency:{lead_slug}")
+        agency.full_clean()
+        agency.save()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, email=email, agency=agency, is_staff=True)
+        validate_password(password, user)
+        user.set_password(password)
+        user.save()
+        _set_roles(user, {Role.SYSTEM_ADMIN})
+    return agency, user
+
+
+@transaction.atomic
+def provision_user(*, acting_user, agency, username, first_name, last_name, email, roles, password):
+    """Create an account with a known password (demo data and tests; views invite instead)."""
+    _require(acting_user, permissions.MANAGE_USERS)
+    _require_same_agency(acting_user, agency.pk)
+    roles = _check_roles(acting_user, roles)
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email, agency=agency,
+                is_staff=Role.SYSTEM_ADMIN in roles)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    with acting_as(acting_user):
+        user.save()
+        _set_roles(user, roles)
+    return user

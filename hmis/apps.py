@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class HmisConfig(AppConfig):
+    name = "hmis"
+    verbose_name = "HMIS core"
+
+    def ready(self):
+        from hmis import audit
+        from hmis.models import Agency, Invitation, User
+
+        audit.register_audited(Agency)
+        audit.register_audited(User, exclude=["password", "last_login", "live_session_key"])
+        audit.register_audited(Invitation, exclude=["token_hash"])

@@ -1,0 +1,28 @@
+from django.conf import settings
+
+from hmis import permissions
+from hmis.models import Role
+
+
+def shell(request):
+    """What the page shell needs: navigation by role and the timeout settings."""
+    user = getattr(request, "user", None)
+    nav = []
+    signed_in = bool(user and user.is_authenticated and user.is_verified())
+    if signed_in:
+        nav.append(("dashboard", "Dashboard"))
+        if permissions.has_permission(user, permissions.MANAGE_USERS):
+            nav.append(("user-list", "Users"))
+        if permissions.has_permission(user, permissions.MANAGE_AGENCIES):
+            nav.append(("agency-list", "Agencies"))
+        if permissions.has_permission(user, permissions.VIEW_SECURITY_EVENTS):
+            nav.append(("security-events", "Security"))
+    return {
+        "nav_items": nav,
+        "signed_in": signed_in,
+        "idle_timeout_seconds": settings.HMIS_IDLE_TIMEOUT_SECONDS,
+        "idle_warning_seconds": settings.HMIS_IDLE_WARNING_SECONDS,
+        "hmis_lead_name": settings.HMIS_LEAD_NAME,
+        "hmis_lead_email": settings.HMIS_LEAD_EMAIL,
+        "Role": Role,
+    }

@@ -1,0 +1,193 @@
+"""The cross-cutting core: agencies, staff users and their roles, invitations
+and the access-event log that every app writes to."""
+
+import ipaddress
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    """The five roles of DESIGN.md section 1; each is a Django group of the same name."""
+
+    INTAKE = "intake", "Intake staff"
+    SUPERVISOR = "supervisor", "Supervisor"
+    SECURITY_OFFICER = "security_officer", "Security officer"
+    AGENCY_LEAD = "agency_lead", "Agency HMIS lead"
+    SYSTEM_ADMIN = "system_admin", "System administrator (HMIS Lead Administrator)"
+
+
+def validate_networks(value):
+    for entry in value or []:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValidationError(f"{entry!r} is not a network such as 10.20.0.0/16.") from None
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        PARTNER = "partner", "Partner agency"
+        LEAD = "lead", "HMIS lead organisation"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PARTNER)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    is_victim_service_provider = models.BooleanField(
+        "victim service provider",
+        default=False,
+        help_text="VAWA: this agency may only create de-identified client records.",
+    )
+    phone = models.CharField("phone on file", max_length=40, blank=True)
+    # Verification by the system admin (who, when, how): only verified, active
+    # agencies can receive shared client data.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verification_method = models.CharField(max_length=200, blank=True)
+    verification_notes = models.TextField(blank=True)
+    allowed_networks = ArrayField(
+        models.CharField(max_length=64),
+        default=list,
+        blank=True,
+        validators=[validate_networks],
+        help_text="CIDR ranges staff must sign in from (for example the agency VPN). Empty: any.",
+    )
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def can_receive_shares(self) -> bool:
+        return self.is_verified and self.status == self.Status.ACTIVE
+
+    def allows_ip(self, ip: str | None) -> bool:
+        if not self.allowed_networks:
+            return True
+        try:
+            address = ipaddress.ip_address(ip or "")
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(net, strict=False) for net in self.allowed_networks)
+
+
+class User(AbstractUser):
+    """A staff member of one agency. Roles are the groups named in ``Role``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="users", null=True)
+    # The one live session this user may have; any other session is ended.
+    live_session_key = models.CharField(max_length=64, blank=True, editable=False)
+    deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["username"]
+
+    @property
+    def role_names(self) -> set[str]:
+        if not hasattr(self, "_role_cache"):
+            valid = set(Role.values)
+            self._role_cache = {g.name for g in self.groups.all() if g.name in valid}
+        return self._role_cache
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_names & set(roles))
+
+    @property
+    def is_system_admin(self) -> bool:
+        return Role.SYSTEM_ADMIN in self.role_names
+
+    def role_labels(self) -> list[str]:
+        return [label for value, label in Role.choices if value in self.role_names]
+
+
+class Invitation(models.Model):
+    """A one-time link that lets an invited user set their first password.
+
+    Only a SHA-256 of the token is stored, so a database reader cannot use it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Invitation {self.id}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()
+
+
+class AccessEvent(models.Model):
+    """Who opened or revealed what, when and why: the accounting of
+    disclosures. Written only through ``hmis.audit.record_access``."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Opened"
+        REVEAL = "reveal", "Revealed a field"
+        EDIT = "edit", "Edited"
+        CREATE = "create", "Created"
+        SEARCH_MATCH = "search_match", "Found in a search"
+        EXPORT = "export", "Exported"
+        SHARE_OPEN = "share_open", "Opened through a referral"
+        EVIDENCE_VIEW = "evidence_view", "Viewed consent evidence"
+        DISCLOSURE = "disclosure", "Disclosed outside HMIS"
+        PRINT = "print", "Printed"
+
+    class Reason(models.TextChoices):
+        SERVICE = "service", "Providing services to this client"
+        INTAKE = "intake", "Intake or assessment"
+        DATA_QUALITY = "data_quality", "Correcting data quality"
+        CLIENT_REQUEST = "client_request", "The client asked"
+        CARE_COORDINATION = "care_coordination", "Care coordination"
+        SECURITY_REVIEW = "security_review", "Security or privacy review"
+        OTHER = "other", "Other (explain)"
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_events")
+    actor_agency = models.ForeignKey(Agency, null=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    subject_type = models.CharField(max_length=60)  # "clients.client", ...
+    subject_id = models.UUIDField()
+    fields = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
+    reason_text = models.CharField(max_length=500, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "-at"], name="access_subject_idx"),
+            models.Index(fields=["actor", "-at"], name="access_actor_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.subject_type} {self.subject_id}"

@@ -1,0 +1,114 @@
+"""The permission registry: every permission, what it allows, and which roles
+hold it. Checks, the role page and the authorization-matrix test all read it.
+
+Views declare what they need with ``@requires(...)`` (or ``@public`` for the
+short list of pages anyone may open). ``RequireSecondFactorMiddleware``
+refuses to run a view that declared neither, so a new view fails closed.
+Object-level rules (which agency, which client) live in each app's
+``queries`` and ``actions``; this registry answers "may this role do this
+kind of thing at all".
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+from hmis.models import Role
+
+ALL_ROLES = frozenset(Role.values)
+STAFF = frozenset({Role.INTAKE, Role.SUPERVISOR})
+
+
+@dataclass(frozen=True)
+class Permission:
+    code: str
+    description: str
+    roles: frozenset
+
+
+_REGISTRY: dict[str, Permission] = {}
+
+
+def define(code: str, description: str, roles) -> str:
+    if code in _REGISTRY:
+        raise ValueError(f"permission {code} defined twice")
+    _REGISTRY[code] = Permission(code, description, frozenset(roles))
+    return code
+
+
+def registry() -> dict[str, Permission]:
+    return dict(_REGISTRY)
+
+
+# Any signed-in, second-factor-verified user with at least one role.
+SIGNED_IN = define("signed_in", "Use the application at all", ALL_ROLES)
+MANAGE_USERS = define(
+    "users.manage",
+    "Invite users, assign roles and deactivate users of the agency",
+    {Role.AGENCY_LEAD, Role.SYSTEM_ADMIN},
+)
+MANAGE_AGENCIES = define(
+    "agencies.manage", "Create agencies and edit their settings", {Role.SYSTEM_ADMIN}
+)
+VIEW_SECURITY_EVENTS = define(
+    "security.view",
+    "See the agency's security events (lockouts, ended sessions, refused networks)",
+    {Role.SECURITY_OFFICER, Role.SYSTEM_ADMIN},
+)
+UNLOCK_ACCOUNTS = define(
+    "security.unlock",
+    "Unlock an account of the agency after a lockout",
+    {Role.SECURITY_OFFICER, Role.SYSTEM_ADMIN},
+)
+USE_ADMIN_SITE = define(
+    "admin.use", "Use the Django admin site (read-mostly, for support)", {Role.SYSTEM_ADMIN}
+)
+
+
+def has_permission(user, code: str) -> bool:
+    perm = _REGISTRY[code]
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.role_names & perm.roles)
+
+
+def check_permission(user, code: str, request=None) -> None:
+    """Raise PermissionDenied unless ``user`` holds ``code``; mark the request checked."""
+    if request is not None:
+        request.hmis_permission_checked = True
+    if not has_permission(user, code):
+        raise PermissionDenied
+
+
+def permissions_for_role(role: str) -> list[Permission]:
+    return [p for p in _REGISTRY.values() if role in p.roles]
+
+
+def requires(code: str):
+    """Decorate a view: the user must hold ``code``. Object checks come after, in the view."""
+    if code not in _REGISTRY:
+        raise ValueError(f"unknown permission {code}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            check_permission(request.user, code, request)
+            return view(request, *args, **kwargs)
+
+        wrapped.hmis_access = ("requires", code)
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Mark a view as open to anyone (sign-in steps, password set, health)."""
+    view.hmis_access = ("public", None)
+    return view
+
+
+def password_only(view):
+    """A view for a user who passed the password but not yet the second factor."""
+    view.hmis_access = ("password_only", None)
+    return view

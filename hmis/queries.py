@@ -1,0 +1,44 @@
+"""Reads of staff accounts and agencies, scoped by the reader."""
+
+from django.conf import settings
+from django.http import Http404
+from django.utils import timezone
+
+from hmis.models import Agency, User
+
+
+def users_visible_to(user):
+    """Agency leads see their agency's users; the system admin sees everyone."""
+    users = User.objects.select_related("agency").prefetch_related("groups")
+    if user.is_system_admin:
+        return users
+    if user.agency_id:
+        return users.filter(agency_id=user.agency_id)
+    return users.none()
+
+
+def get_user_for(user, user_id):
+    """404 for a missing user and for another agency's user alike."""
+    found = users_visible_to(user).filter(pk=user_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_agency(agency_id):
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        raise Http404
+    return agency
+
+
+def locked_accounts_visible_to(user):
+    """(user, attempt) pairs currently locked out by django-axes, scoped like users."""
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    ).order_by("-attempt_time")
+    by_name = {u.username: u for u in users_visible_to(user).filter(username__in=[a.username for a in attempts])}
+    return [(by_name[a.username], a) for a in attempts if a.username in by_name]

@@ -1,0 +1,47 @@
+"""Background jobs of the core. Tasks take ids, load, and act; they are safe
+to run twice (acks are late, so a lost worker means a redelivery)."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import timezone
+
+from hmis.models import Invitation
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=600, max_retries=8)
+def send_invitation_email(self, invitation_id: str, token: str):
+    """Mail the one-time link. The message names no client and holds no PII:
+    only the username (which the recipient chose nothing about) and the link."""
+    invitation = Invitation.objects.select_related("user").filter(pk=invitation_id).first()
+    if invitation is None or not invitation.is_usable:
+        return "skipped"
+    link = settings.HMIS_BASE_URL + reverse("password-set", args=[token])
+    send_mail(
+        subject="Your HMIS account",
+        message=(
+            f"An HMIS account was created for you (username: {invitation.user.username}).\n\n"
+            f"Set your password within {settings.HMIS_INVITATION_HOURS} hours using this one-time link:\n{link}\n\n"
+            "If you did not expect this, do not use the link and tell your agency's HMIS lead.\n"
+            "HMIS staff will never ask you for your password or codes."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.user.email],
+    )
+    return "sent"
+
+
+@shared_task
+def expire_invitations():
+    """Delete unused links a week past their expiry (they stopped working at expiry)."""
+    cutoff = timezone.now() - timedelta(days=7)
+    return Invitation.objects.filter(used_at__isnull=True, expires_at__lte=cutoff).delete()[0]
+
+
+@shared_task
+def clear_expired_sessions():
+    return Session.objects.filter(expire_date__lte=timezone.now()).delete()[0]

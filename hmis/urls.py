@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+from hmis.views import agencies, auth, dashboard, security, users
+
+# The admin site requires a verified second factor, like every other page.
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "HMIS administration"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("login/", auth.sign_in, name="login"),
+    path("login/verify/", auth.second_factor, name="login-second-factor"),
+    path("login/enrol/", auth.enrol, name="login-enrol"),
+    path("logout/", auth.sign_out, name="logout"),
+    path("password/set/<str:token>/", auth.set_password, name="password-set"),
+    path("account/backup-codes/", auth.regenerate_backup_codes, name="backup-codes"),
+    path("session/status/", auth.session_status, name="session-status"),
+    path("session/extend/", auth.session_extend, name="session-extend"),
+    path("health/", auth.health, name="health"),
+    path("agency/users/", users.user_list, name="user-list"),
+    path("agency/users/invite/", users.user_invite, name="user-invite"),
+    path("agency/users/<uuid:user_id>/", users.user_detail, name="user-detail"),
+    path("agency/users/<uuid:user_id>/deactivate/", users.user_deactivate, name="user-deactivate"),
+    path("agency/users/<uuid:user_id>/reactivate/", users.user_reactivate, name="user-reactivate"),
+    path("agency/users/<uuid:user_id>/reinvite/", users.user_reinvite, name="user-reinvite"),
+    path("agencies/", agencies.agency_list, name="agency-list"),
+    path("agencies/new/", agencies.agency_create, name="agency-create"),
+    path("agencies/<uuid:agency_id>/", agencies.agency_edit, name="agency-edit"),
+    path("agencies/<uuid:agency_id>/verify/", agencies.agency_verify, name="agency-verify"),
+    path("security/", security.security_events, name="security-events"),
+    path("security/unlock/<uuid:user_id>/", security.unlock, name="security-unlock"),
+    path("clients/", include("clients.urls")),
+    path("sharing/", include("sharing.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "hmis.views.errors.not_found"
+handler500 = "hmis.views.errors.server_error"
+handler403 = "hmis.views.errors.forbidden"

@@ -1,0 +1,79 @@
+"""Agency administration for the system admin (HMIS Lead Administrator)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from hmis import actions, queries
+from hmis.forms import AgencyForm, AgencyVerificationForm
+from hmis.models import Agency
+from hmis.permissions import MANAGE_AGENCIES, requires
+from hmis.views.users import _apply_errors
+
+
+@requires(MANAGE_AGENCIES)
+def agency_list(request):
+    return render(request, "hmis/agencies/list.html", {"agencies": Agency.objects.select_related("verified_by")})
+
+
+@requires(MANAGE_AGENCIES)
+def agency_create(request):
+    form = AgencyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            agency = actions.create_agency(
+                acting_user=request.user,
+                name=data["name"],
+                slug=data["slug"],
+                kind=data["kind"],
+                is_victim_service_provider=data["is_victim_service_provider"],
+                phone=data["phone"],
+                allowed_networks=data["allowed_networks"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{agency.name} created. Verify it before it can receive referrals.")
+            return redirect("agency-edit", agency_id=agency.pk)
+    return render(request, "hmis/agencies/form.html", {"form": form, "creating": True})
+
+
+@requires(MANAGE_AGENCIES)
+def agency_edit(request, agency_id):
+    agency = queries.get_agency(agency_id)
+    form = AgencyForm(request.POST or None, instance=Agency.objects.get(pk=agency.pk))
+    form.fields["slug"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        changes = {k: form.cleaned_data[k] for k in form.changed_data if k != "slug"}
+        try:
+            actions.update_agency(acting_user=request.user, agency=agency, **changes)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Agency saved.")
+            return redirect("agency-edit", agency_id=agency.pk)
+    return render(
+        request,
+        "hmis/agencies/form.html",
+        {"form": form, "agency": agency, "verify_form": AgencyVerificationForm()},
+    )
+
+
+@requires(MANAGE_AGENCIES)
+@require_POST
+def agency_verify(request, agency_id):
+    agency = queries.get_agency(agency_id)
+    form = AgencyVerificationForm(request.POST)
+    if form.is_valid():
+        actions.record_agency_verification(
+            acting_user=request.user,
+            agency=agency,
+            method=form.cleaned_data["verification_method"],
+            notes=form.cleaned_data["verification_notes"],
+        )
+        messages.success(request, f"{agency.name} is recorded as verified.")
+    else:
+        messages.error(request, "Say how the agency was verified.")
+    return redirect("agency-edit", agency_id=agency.pk)

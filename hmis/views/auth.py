@@ -1,0 +1,212 @@
+"""Sign-in in two steps (password, then TOTP or a backup code), first-time
+authenticator enrolment, sign-out, password set from an invitation, the
+lockout page and the session heartbeat."""
+
+import time
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hmis import actions
+from hmis.forms import EnrolForm, SecondFactorForm, SetPasswordForm, SignInForm
+from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from hmis.network import client_ip
+from hmis.permissions import SIGNED_IN, password_only, public, requires
+from incidents.actions import record_security_event
+from incidents.models import SecurityEvent
+
+ENROL_DEVICE = "hmis_enrol_device"
+ENDED_MESSAGES = {
+    "idle": "You were signed out after a period of inactivity.",
+    "expired": "Your session reached its time limit. Please sign in again.",
+    "replaced": "You were signed out because your account signed in somewhere else. "
+    "If that was not you, tell your agency's security officer now.",
+    "signed_out": "You are signed out.",
+}
+
+
+@public
+def sign_in(request):
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect("dashboard")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
+        if getattr(request, "axes_locked_out", False):
+            return locked_out(request)
+        if user is None:
+            record_security_event(
+                kind=SecurityEvent.Kind.LOGIN_FAILED,
+                username=form.cleaned_data["username"],
+                ip_address=client_ip(request),
+            )
+            form.add_error(None, "That username and password do not match. Check them and try again.")
+        elif user.agency_id and not user.agency.allows_ip(client_ip(request)):
+            record_security_event(
+                kind=SecurityEvent.Kind.NETWORK_REFUSED, user=user, ip_address=client_ip(request),
+                detail="Sign-in from outside the agency's allowed networks",
+            )
+            return render(request, "hmis/network_refused.html", status=403)
+        else:
+            login(request, user)  # rotates the session key
+            now = int(time.time())
+            request.session[SESSION_STARTED] = now
+            request.session[SESSION_LAST_SEEN] = now
+            if actions.has_confirmed_device(user):
+                return redirect("login-second-factor")
+            return redirect("login-enrol")
+    ended = request.GET.get("ended")
+    return render(
+        request,
+        "hmis/login.html",
+        {"form": form, "ended_message": ENDED_MESSAGES.get(ended), "lead_name": settings.HMIS_LEAD_NAME},
+    )
+
+
+def _finish_second_factor(request, device):
+    otp_login(request, device)
+    request.session.cycle_key()  # a new key once the second factor is passed
+    actions.claim_live_session(user=request.user, session_key=request.session.session_key,
+                               ip_address=client_ip(request))
+
+
+@password_only
+def second_factor(request):
+    user = request.user
+    if user.is_verified():
+        return redirect("dashboard")
+    if not actions.has_confirmed_device(user):
+        return redirect("login-enrol")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = actions.verify_any_second_factor(user=user, token=form.cleaned_data["token"])
+        if device is None:
+            record_security_event(kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, user=user,
+                                  ip_address=client_ip(request))
+            form.add_error("token", "That code did not work. Codes change every 30 seconds and each works once.")
+        else:
+            _finish_second_factor(request, device)
+            if not actions.has_totp(user):
+                messages.warning(request, "You signed in with a backup code. Set up an authenticator app now.")
+                return redirect("login-enrol")
+            return redirect("dashboard")
+    return render(request, "hmis/second_factor.html", {"form": form})
+
+
+@password_only
+def enrol(request):
+    """Set up an authenticator app: QR code, confirm with a code, then backup codes once.
+
+    Someone who knows only the password must not be able to add a device, so a
+    user who already has one must pass the second factor first.
+    """
+    user = request.user
+    if not user.is_verified() and actions.has_confirmed_device(user):
+        return redirect("login-second-factor")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=request.session.get(ENROL_DEVICE)).first()
+    if device is None:
+        device = actions.start_totp_enrolment(user=user)
+        request.session[ENROL_DEVICE] = device.pk
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        confirmed, codes = actions.confirm_totp_enrolment(
+            user=user, device_id=device.pk, token=form.cleaned_data["token"].strip()
+        )
+        if confirmed is None:
+            form.add_error("token", "That code did not match. Check the time on your phone and try the next code.")
+        else:
+            request.session.pop(ENROL_DEVICE, None)
+            if not user.is_verified():
+                _finish_second_factor(request, confirmed)
+            # Shown in this response only; never stored in the session.
+            return render(request, "hmis/backup_codes.html", {"codes": codes, "first_time": True})
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, omitsize=False)
+    secret = _base32_secret(device)
+    return render(request, "hmis/enrol.html", {"form": form, "qr_svg": qr_svg, "secret": secret})
+
+
+def _base32_secret(device):
+    import base64
+
+    raw = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+@requires(SIGNED_IN)
+def regenerate_backup_codes(request):
+    if request.method != "POST":
+        return render(request, "hmis/backup_codes_confirm.html")
+    codes = actions.issue_backup_codes(user=request.user)
+    return render(request, "hmis/backup_codes.html", {"codes": codes, "first_time": False})
+
+
+@public
+@require_POST
+def sign_out(request):
+    if request.user.is_authenticated:
+        actions.release_live_session(user=request.user, session_key=request.session.session_key)
+    logout(request)
+    return render(request, "hmis/signed_out.html")
+
+
+@public
+def set_password(request, token):
+    invitation = actions.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "hmis/invitation_invalid.html", status=404)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.accept_invitation(token=token, password=form.cleaned_data["password1"])
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("password1", message)
+        else:
+            messages.success(request, "Your password is set. Sign in, then set up your authenticator app.")
+            return redirect("login")
+    return render(request, "hmis/set_password.html", {"form": form, "username": invitation.user.username})
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes lockout page: what to do, without saying whether the account exists."""
+    return render(
+        request,
+        "hmis/locked_out.html",
+        {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        status=429,
+    )
+
+
+@public
+def session_status(request):
+    """Seconds left before the idle timeout; does not count as activity."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False}, status=401)
+    last_seen = request.session.get(SESSION_LAST_SEEN, int(time.time()))
+    remaining = settings.HMIS_IDLE_TIMEOUT_SECONDS - (int(time.time()) - last_seen)
+    return JsonResponse({"signed_in": True, "remaining": max(0, remaining)})
+
+
+@requires(SIGNED_IN)
+@require_POST
+def session_extend(request):
+    # The middleware has already recorded this request as activity.
+    return JsonResponse({"signed_in": True, "remaining": settings.HMIS_IDLE_TIMEOUT_SECONDS})
+
+
+@public
+def health(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,19 @@
+from django.shortcuts import render
+
+from hmis.models import Role
+from hmis.permissions import SIGNED_IN, has_permission, requires
+from hmis import permissions, queries
+from incidents.queries import security_events_visible_to
+
+
+@requires(SIGNED_IN)
+def dashboard(request):
+    user = request.user
+    context = {"roles": user.role_labels()}
+    if has_permission(user, permissions.VIEW_SECURITY_EVENTS):
+        context["recent_security_events"] = security_events_visible_to(user)[:10]
+        context["locked_accounts"] = queries.locked_accounts_visible_to(user)
+    if has_permission(user, permissions.MANAGE_USERS):
+        context["user_count"] = queries.users_visible_to(user).filter(is_active=True).count()
+    context["is_case_worker"] = user.has_role(Role.INTAKE, Role.SUPERVISOR)
+    return render(request, "hmis/dashboard.html", context)

@@ -1,0 +1,112 @@
+"""Agency user management for agency leads (and the system admin)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from hmis import actions, queries
+from hmis.forms import InviteUserForm, RolesForm
+from hmis.models import Agency
+from hmis.network import client_ip
+from hmis.permissions import MANAGE_USERS, requires
+
+
+def _apply_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@requires(MANAGE_USERS)
+def user_list(request):
+    users = queries.users_visible_to(request.user).order_by("agency__name", "username")
+    return render(request, "hmis/users/list.html", {"users": users})
+
+
+@requires(MANAGE_USERS)
+def user_invite(request):
+    acting = request.user
+    agencies = Agency.objects.all() if acting.is_system_admin else None
+    form = InviteUserForm(request.POST or None, acting_user=acting, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, _token = actions.invite_user(
+                acting_user=acting,
+                agency=data.get("agency") or acting.agency,
+                username=data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                roles=data["roles"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {user.username}. The link works once, for 72 hours.")
+            return redirect("user-detail", user_id=user.pk)
+    return render(request, "hmis/users/invite.html", {"form": form})
+
+
+@requires(MANAGE_USERS)
+def user_detail(request, user_id):
+    subject = queries.get_user_for(request.user, user_id)
+    form = RolesForm(
+        request.POST or None, acting_user=request.user, initial={"roles": sorted(subject.role_names)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.assign_roles(acting_user=request.user, user=subject, roles=form.cleaned_data["roles"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Roles saved.")
+            return redirect("user-detail", user_id=subject.pk)
+    return render(
+        request,
+        "hmis/users/detail.html",
+        {
+            "subject": subject,
+            "form": form,
+            "can_deactivate": subject.is_active and subject.pk != request.user.pk,
+            "awaiting_password": not subject.has_usable_password(),
+        },
+    )
+
+
+@requires(MANAGE_USERS)
+@require_POST
+def user_deactivate(request, user_id):
+    subject = queries.get_user_for(request.user, user_id)
+    try:
+        actions.deactivate_user(acting_user=request.user, user=subject, ip_address=client_ip(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{subject.username} is deactivated and signed out everywhere.")
+    return redirect("user-detail", user_id=subject.pk)
+
+
+@requires(MANAGE_USERS)
+@require_POST
+def user_reactivate(request, user_id):
+    subject = queries.get_user_for(request.user, user_id)
+    actions.reactivate_user(acting_user=request.user, user=subject)
+    messages.success(request, f"{subject.username} can sign in again.")
+    return redirect("user-detail", user_id=subject.pk)
+
+
+@requires(MANAGE_USERS)
+@require_POST
+def user_reinvite(request, user_id):
+    subject = queries.get_user_for(request.user, user_id)
+    try:
+        actions.reissue_invitation(acting_user=request.user, user=subject)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "A new invitation was sent; older links no longer work.")
+    return redirect("user-detail", user_id=subject.pk)

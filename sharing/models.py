@@ -1,0 +1,1 @@
+# Consent releases and care-coordination shares: see the consent and sharing issues.
