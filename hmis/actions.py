@@ -51,8 +51,16 @@ def role_group(role: str) -> Group:
 
 
 @transaction.atomic
-def create_agency(*, acting_user, name, slug, kind=Agency.Kind.PARTNER, is_victim_service_provider=False,
-                  phone="", allowed_networks=()):
+def create_agency(
+    *,
+    acting_user,
+    name,
+    slug,
+    kind=Agency.Kind.PARTNER,
+    is_victim_service_provider=False,
+    phone="",
+    allowed_networks=(),
+):
     _require(acting_user, permissions.MANAGE_AGENCIES)
     agency = Agency(
         name=name,
@@ -242,9 +250,7 @@ def deactivate_user(*, acting_user, user, ip_address=None):
     with acting_as(acting_user):
         user.save(update_fields=["is_active", "deactivated_at"])
     end_sessions_of(user)
-    record_security_event(
-        kind=SecurityEvent.Kind.USER_DEACTIVATED, user=user, actor=acting_user, ip_address=ip_address
-    )
+    record_security_event(kind=SecurityEvent.Kind.USER_DEACTIVATED, user=user, actor=acting_user, ip_address=ip_address)
     return user
 
 
@@ -268,7 +274,10 @@ def unlock_account(*, acting_user, user, ip_address=None):
     _require_same_agency(acting_user, user.agency_id)
     cleared = reset(username=user.username)
     record_security_event(
-        kind=SecurityEvent.Kind.UNLOCK, user=user, actor=acting_user, ip_address=ip_address,
+        kind=SecurityEvent.Kind.UNLOCK,
+        user=user,
+        actor=acting_user,
+        ip_address=ip_address,
         detail=f"{cleared} failure record(s) cleared",
     )
     return cleared
@@ -356,7 +365,9 @@ def claim_live_session(*, user, session_key, ip_address=None):
     if previous and previous != session_key:
         if Session.objects.filter(session_key=previous, expire_date__gt=timezone.now()).delete()[0]:
             record_security_event(
-                kind=SecurityEvent.Kind.SESSION_REPLACED, user=locked, ip_address=ip_address,
+                kind=SecurityEvent.Kind.SESSION_REPLACED,
+                user=locked,
+                ip_address=ip_address,
                 detail="A new sign-in ended the older session",
             )
     User.objects.filter(pk=user.pk).update(live_session_key=session_key)
@@ -379,8 +390,13 @@ def bootstrap_system_admin(*, lead_name, lead_slug, username, email, password):
     """
     agency = Agency.objects.filter(slug=lead_slug).first()
     if agency is None:
-        agency = Agency(name=lead_name, slug=lead_slug, kind=Agency.Kind.LEAD, verified_at=timezone.now(),
-                        verification_method="HMIS lead organisation")
+        agency = Agency(
+            name=lead_name,
+            slug=lead_slug,
+            kind=Agency.Kind.LEAD,
+            verified_at=timezone.now(),
+            verification_method="HMIS lead organisation",
+        )
         agency.group = Group.objects.create(name=f"agency:{lead_slug}")
         agency.full_clean()
         agency.save()
@@ -400,8 +416,14 @@ def provision_user(*, acting_user, agency, username, first_name, last_name, emai
     _require(acting_user, permissions.MANAGE_USERS)
     _require_same_agency(acting_user, agency.pk)
     roles = _check_roles(acting_user, roles)
-    user = User(username=username, first_name=first_name, last_name=last_name, email=email, agency=agency,
-                is_staff=Role.SYSTEM_ADMIN in roles)
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        agency=agency,
+        is_staff=Role.SYSTEM_ADMIN in roles,
+    )
     validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])

@@ -62,6 +62,6 @@ def record_access(*, actor, action, subject, fields=(), reason="", reason_text="
 def access_history(subject):
     from hmis.models import AccessEvent
 
-    return AccessEvent.objects.filter(
-        subject_type=subject._meta.label_lower, subject_id=subject.pk
-    ).select_related("actor", "actor_agency")
+    return AccessEvent.objects.filter(subject_type=subject._meta.label_lower, subject_id=subject.pk).select_related(
+        "actor", "actor_agency"
+    )

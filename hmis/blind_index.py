@@ -61,5 +61,5 @@ def blind_index(purpose: str, value: str, *, bits: int = 32) -> str:
     if bits % 4 or not 8 <= bits <= 256:
         raise ValueError("bits must be a multiple of 4 between 8 and 256")
     key = settings.HMIS_BLIND_INDEX_KEY.encode("utf-8")
-    digest = hmac.new(key, f"{purpose}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
     return digest[: bits // 4]

@@ -12,7 +12,7 @@ import traceback
 class ScrubFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[0] is not None:
-            exc_type, exc, tb = record.exc_info
+            exc_type, _exc, tb = record.exc_info
             frames = traceback.extract_tb(tb)
             where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames[-6:]))
             record.msg = f"{record.getMessage()} [{exc_type.__name__} at {where}]"

@@ -112,7 +112,9 @@ class AllowedNetworkMiddleware:
                 from incidents.models import SecurityEvent
 
                 record_security_event(
-                    kind=SecurityEvent.Kind.NETWORK_REFUSED, user=user, ip_address=ip,
+                    kind=SecurityEvent.Kind.NETWORK_REFUSED,
+                    user=user,
+                    ip_address=ip,
                     detail="Request from outside the agency's allowed networks",
                 )
                 logout(request)
@@ -140,7 +142,7 @@ class RequireSecondFactorMiddleware:
         access = getattr(view_func, "hmis_access", None)
         is_admin = False
         if access is None:
-            access = _access_of_admin_or_framework(view_func)
+            access = _admin_access(request)
             is_admin = access is not None
         if access is None:
             if settings.DEBUG or settings.HMIS_ENV == "test":
@@ -163,9 +165,9 @@ class RequireSecondFactorMiddleware:
         return None
 
 
-def _access_of_admin_or_framework(view_func):
+def _admin_access(request):
     """The Django admin is not ours to decorate: it needs a verified system admin."""
-    module = getattr(view_func, "__module__", "") or ""
-    if module.startswith("django.contrib.admin") or getattr(view_func, "admin_site", None) is not None:
+    match = getattr(request, "resolver_match", None)
+    if match is not None and "admin" in match.app_names:
         return ("requires", "admin.use")
     return None

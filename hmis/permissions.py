@@ -48,9 +48,7 @@ MANAGE_USERS = define(
     "Invite users, assign roles and deactivate users of the agency",
     {Role.AGENCY_LEAD, Role.SYSTEM_ADMIN},
 )
-MANAGE_AGENCIES = define(
-    "agencies.manage", "Create agencies and edit their settings", {Role.SYSTEM_ADMIN}
-)
+MANAGE_AGENCIES = define("agencies.manage", "Create agencies and edit their settings", {Role.SYSTEM_ADMIN})
 VIEW_SECURITY_EVENTS = define(
     "security.view",
     "See the agency's security events (lockouts, ended sessions, refused networks)",
@@ -61,9 +59,7 @@ UNLOCK_ACCOUNTS = define(
     "Unlock an account of the agency after a lockout",
     {Role.SECURITY_OFFICER, Role.SYSTEM_ADMIN},
 )
-USE_ADMIN_SITE = define(
-    "admin.use", "Use the Django admin site (read-mostly, for support)", {Role.SYSTEM_ADMIN}
-)
+USE_ADMIN_SITE = define("admin.use", "Use the Django admin site (read-mostly, for support)", {Role.SYSTEM_ADMIN})
 
 
 def has_permission(user, code: str) -> bool:

@@ -40,9 +40,7 @@ def sign_in(request):
         return redirect("dashboard")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
-        )
+        user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if user is None:
@@ -54,7 +52,9 @@ def sign_in(request):
             form.add_error(None, "That username and password do not match. Check them and try again.")
         elif user.agency_id and not user.agency.allows_ip(client_ip(request)):
             record_security_event(
-                kind=SecurityEvent.Kind.NETWORK_REFUSED, user=user, ip_address=client_ip(request),
+                kind=SecurityEvent.Kind.NETWORK_REFUSED,
+                user=user,
+                ip_address=client_ip(request),
                 detail="Sign-in from outside the agency's allowed networks",
             )
             return render(request, "hmis/network_refused.html", status=403)
@@ -77,8 +77,9 @@ def sign_in(request):
 def _finish_second_factor(request, device):
     otp_login(request, device)
     request.session.cycle_key()  # a new key once the second factor is passed
-    actions.claim_live_session(user=request.user, session_key=request.session.session_key,
-                               ip_address=client_ip(request))
+    actions.claim_live_session(
+        user=request.user, session_key=request.session.session_key, ip_address=client_ip(request)
+    )
 
 
 @password_only
@@ -92,8 +93,9 @@ def second_factor(request):
     if request.method == "POST" and form.is_valid():
         device = actions.verify_any_second_factor(user=user, token=form.cleaned_data["token"])
         if device is None:
-            record_security_event(kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, user=user,
-                                  ip_address=client_ip(request))
+            record_security_event(
+                kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, user=user, ip_address=client_ip(request)
+            )
             form.add_error("token", "That code did not work. Codes change every 30 seconds and each works once.")
         else:
             _finish_second_factor(request, device)

@@ -1,8 +1,8 @@
 from django.shortcuts import render
 
+from hmis import permissions, queries
 from hmis.models import Role
 from hmis.permissions import SIGNED_IN, has_permission, requires
-from hmis import permissions, queries
 from incidents.queries import security_events_visible_to
 
 

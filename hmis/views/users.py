@@ -54,9 +54,7 @@ def user_invite(request):
 @requires(MANAGE_USERS)
 def user_detail(request, user_id):
     subject = queries.get_user_for(request.user, user_id)
-    form = RolesForm(
-        request.POST or None, acting_user=request.user, initial={"roles": sorted(subject.role_names)}
-    )
+    form = RolesForm(request.POST or None, acting_user=request.user, initial={"roles": sorted(subject.role_names)})
     if request.method == "POST" and form.is_valid():
         try:
             actions.assign_roles(acting_user=request.user, user=subject, roles=form.cleaned_data["roles"])

@@ -58,8 +58,14 @@ class Command(BaseCommand):
                 username = f"{slug}-{suffix}"
                 if not User.objects.filter(username=username).exists():
                     actions.provision_user(
-                        acting_user=admin, agency=agency, username=username, first_name=slug.title(),
-                        last_name=label, email=f"{username}@example.org", roles={role}, password=password,
+                        acting_user=admin,
+                        agency=agency,
+                        username=username,
+                        first_name=slug.title(),
+                        last_name=label,
+                        email=f"{username}@example.org",
+                        roles={role},
+                        password=password,
                     )
         for user in User.objects.filter(username__in=self._usernames()):
             if StaticToken.objects.filter(device__user=user).count() < 3:

@@ -1,0 +1,55 @@
+"""Expected answers for the core's URLs."""
+
+from tests.authz.base import OTHER_ROLES, SIGNED_IN, Expect
+
+MANAGERS = ("agency_lead", "system_admin")
+SECURITY = ("security_officer", "system_admin")
+
+
+def harbor_user(world):
+    return {"user_id": world.target_user.pk}
+
+
+def harbor_agency(world):
+    return {"agency_id": world.harbor.pk}
+
+
+EXPECTATIONS = {
+    "dashboard": Expect(allowed=SIGNED_IN),
+    "login": Expect(public=True, overrides={p: 302 for p in SIGNED_IN}),
+    "login-second-factor": Expect(
+        overrides={"anonymous": "login", "password_only": 200, **{p: 302 for p in SIGNED_IN}}
+    ),
+    "login-enrol": Expect(
+        # A password-only user who already has a device is sent to the second step first.
+        overrides={"anonymous": "login", "password_only": "second_factor", **{p: 200 for p in SIGNED_IN}}
+    ),
+    "logout": Expect(public=True, method="post", ok=200),
+    "password-set": Expect(public=True, ok=404, kwargs=lambda w: {"token": "not-a-real-token"}),
+    "backup-codes": Expect(allowed=SIGNED_IN),
+    "session-status": Expect(public=True, overrides={"anonymous": 401}),
+    "session-extend": Expect(allowed=SIGNED_IN, method="post"),
+    "health": Expect(public=True),
+    "user-list": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
+    "user-invite": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
+    "user-detail": Expect(allowed=MANAGERS, outsiders=("other_agency_lead",), kwargs=harbor_user),
+    "user-deactivate": Expect(
+        allowed=MANAGERS, ok=302, outsiders=("other_agency_lead",), method="post", kwargs=harbor_user
+    ),
+    "user-reactivate": Expect(
+        allowed=MANAGERS, ok=302, outsiders=("other_agency_lead",), method="post", kwargs=harbor_user
+    ),
+    "user-reinvite": Expect(
+        allowed=MANAGERS, ok=302, outsiders=("other_agency_lead",), method="post", kwargs=harbor_user
+    ),
+    "agency-list": Expect(allowed=("system_admin",)),
+    "agency-create": Expect(allowed=("system_admin",)),
+    "agency-edit": Expect(allowed=("system_admin",), kwargs=harbor_agency),
+    "agency-verify": Expect(allowed=("system_admin",), ok=302, method="post", kwargs=harbor_agency),
+    "security-events": Expect(allowed=SECURITY, overrides={"other_security_officer": 200}),
+    "security-unlock": Expect(
+        allowed=SECURITY, ok=302, outsiders=("other_security_officer",), method="post", kwargs=harbor_user
+    ),
+}
+
+assert not set(OTHER_ROLES) - set(SIGNED_IN)

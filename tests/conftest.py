@@ -1,0 +1,351 @@
+"""Shared fixtures: personas at two agencies, signed-in clients, a real SMTP
+sink, a real Celery worker and a real Chromium.
+
+Personas (STYLE.md): ``intake``, ``supervisor``, ``security_officer`` and
+``agency_lead`` work at harbor; ``other_*`` are the same roles at eastside
+(the outsiders); ``system_admin`` is the regional HMIS lead administrator.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from hmis.models import Agency, Role, User
+from tests.factories import PASSWORD, AgencyFactory, UserFactory
+
+ROLE_PERSONAS = {
+    "intake": Role.INTAKE,
+    "supervisor": Role.SUPERVISOR,
+    "security_officer": Role.SECURITY_OFFICER,
+    "agency_lead": Role.AGENCY_LEAD,
+}
+
+
+@pytest.fixture
+def harbor(db):
+    return AgencyFactory(slug="harbor", name="Harbor Family Services", phone="555-0110")
+
+
+@pytest.fixture
+def eastside(db):
+    return AgencyFactory(slug="eastside", name="Eastside Housing Collective", phone="555-0120")
+
+
+@pytest.fixture
+def lead_org(db):
+    return AgencyFactory(slug="hmis-lead", name="Regional HMIS Lead", kind=Agency.Kind.LEAD)
+
+
+@pytest.fixture
+def intake(harbor):
+    return UserFactory(username="harbor-intake", agency=harbor, roles=[Role.INTAKE])
+
+
+@pytest.fixture
+def supervisor(harbor):
+    return UserFactory(username="harbor-supervisor", agency=harbor, roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
+def security_officer(harbor):
+    return UserFactory(username="harbor-security", agency=harbor, roles=[Role.SECURITY_OFFICER])
+
+
+@pytest.fixture
+def agency_lead(harbor):
+    return UserFactory(username="harbor-lead", agency=harbor, roles=[Role.AGENCY_LEAD])
+
+
+@pytest.fixture
+def other_intake(eastside):
+    return UserFactory(username="eastside-intake", agency=eastside, roles=[Role.INTAKE])
+
+
+@pytest.fixture
+def other_supervisor(eastside):
+    return UserFactory(username="eastside-supervisor", agency=eastside, roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
+def other_security_officer(eastside):
+    return UserFactory(username="eastside-security", agency=eastside, roles=[Role.SECURITY_OFFICER])
+
+
+@pytest.fixture
+def other_agency_lead(eastside):
+    return UserFactory(username="eastside-lead", agency=eastside, roles=[Role.AGENCY_LEAD])
+
+
+@pytest.fixture
+def system_admin(lead_org):
+    return UserFactory(username="system-admin", agency=lead_org, roles=[Role.SYSTEM_ADMIN])
+
+
+def current_totp(user=None, *, offset_steps=0):
+    """The code an authenticator app would show now (for ``UserFactory``'s key)."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + offset_steps * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def verified_session(client, user):
+    """Sign ``client`` in as ``user`` with the second factor passed, as after a real sign-in."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    session = client.session
+    if device is not None:
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    now = int(time.time())
+    session[SESSION_STARTED] = now
+    session[SESSION_LAST_SEEN] = now
+    session.save()
+    User.objects.filter(pk=user.pk).update(live_session_key=session.session_key)
+    return client
+
+
+def password_only_session(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    now = int(time.time())
+    session[SESSION_STARTED] = now
+    session[SESSION_LAST_SEEN] = now
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)``: a fresh Django test client signed in as ``user`` (both factors)."""
+    from django.test import Client
+
+    def make(user):
+        return verified_session(Client(), user)
+
+    return make
+
+
+# --- Real SMTP sink --------------------------------------------------------------------
+
+
+@dataclass
+class SmtpSink:
+    host: str
+    port: int
+    messages: list = field(default_factory=list)
+
+    def wait_for(self, count, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages) >= count:
+                return self.messages
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} message(s), the SMTP sink holds {len(self.messages)}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server (aiosmtpd) on a free local port, collecting every message."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink("127.0.0.1", free_port())
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            sink.messages.append(
+                {"to": list(envelope.rcpt_tos), "message": message, "body": message.get_body(("plain",)).get_content()}
+            )
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname=sink.host, port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+# --- Real Celery worker ------------------------------------------------------------------
+
+
+def worker_environment(extra=None):
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "HMIS_ENV": "test",
+            "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "HMIS_BASE_URL": settings.HMIS_BASE_URL,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+class CeleryWorker:
+    """A real ``celery worker`` process consuming this test run's queue."""
+
+    def __init__(self, env, *, beat=False):
+        self.env = env
+        self.beat = beat
+        self.process = None
+        self.log_path = settings.BASE_DIR / "var" / f"worker-{uuid.uuid4().hex[:8]}.log"
+
+    def start(self, timeout=30):
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hmis",
+            "worker",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{uuid.uuid4().hex[:8]}@%h",
+            "--loglevel",
+            "INFO",
+        ]
+        if self.beat:
+            command += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]
+        self.log = open(self.log_path, "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited: {self.log_path.read_text()[-2000:]}")
+            if " ready." in self.log_path.read_text():
+                return self
+            time.sleep(0.2)
+        raise RuntimeError(f"celery worker did not start: {self.log_path.read_text()[-2000:]}")
+
+    def kill(self):
+        """SIGKILL the worker and its pool children, as when a machine dies."""
+        if self.process and self.process.poll() is None:
+            for child in _children(self.process.pid):
+                os.kill(child, signal.SIGKILL)
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if getattr(self, "log", None):
+            self.log.close()
+
+    def output(self):
+        return self.log_path.read_text()
+
+
+def _children(pid):
+    try:
+        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    except FileNotFoundError:
+        return []
+    return [int(p) for p in out.split()]
+
+
+@pytest.fixture
+def celery_worker_factory(transactional_db):
+    """Start real workers on this run's queue: ``celery_worker_factory(extra_env, beat=False)``."""
+    from hmis.celery import app
+
+    app.control.purge()
+    workers = []
+
+    def start(extra_env=None, *, beat=False):
+        worker = CeleryWorker(worker_environment(extra_env), beat=beat).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    app.control.purge()
+
+
+# --- Real Chromium ---------------------------------------------------------------------
+
+
+CHROMIUM = os.environ.get("HMIS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in_in_browser(page, user, *, password=PASSWORD):
+    """Sign in through the real pages with password and the current TOTP code."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/login/verify/")
+    page.get_by_label("Code from your authenticator app, or a backup code").fill(current_totp(user))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
