@@ -197,7 +197,9 @@ def worker_environment(extra=None):
         {
             "DJANGO_SETTINGS_MODULE": "tests.settings",
             "HMIS_ENV": "test",
-            "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "DATABASE_URL": (
+                f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+            ),
             "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "HMIS_BASE_URL": settings.HMIS_BASE_URL,
