@@ -200,6 +200,8 @@ AXES_FAILURE_LIMIT = env_int("HMIS_LOCKOUT_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HMIS_LOCKOUT_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The 30 minutes count from the lockout; attempts during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "hmis.network.client_ip"
 AXES_LOCKOUT_CALLABLE = "hmis.views.auth.locked_out"
 AXES_VERBOSE = False
