@@ -2,8 +2,8 @@
 
 from axes.signals import user_locked_out
 from django.conf import settings
-from django.utils import timezone
 from django.dispatch import receiver
+from django.utils import timezone
 
 from hmis.network import client_ip
 from incidents.actions import record_security_event

@@ -30,7 +30,9 @@ def test_a_view_that_declares_no_access_is_refused_in_production(settings):
 
 
 def test_logged_exceptions_keep_type_and_place_but_not_the_message():
-    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", ("/x/",), None)
+    record = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", ("/x/",), None
+    )
     try:
         raise ValueError("SSN 123-45-6789 for Canary Person")
     except ValueError:

@@ -29,8 +29,12 @@ def test_login_page(client):
 
 
 def test_signed_in_pages_are_never_stored(client_for, agency_lead, system_admin, security_officer):
-    for user, url in [(agency_lead, "/"), (agency_lead, "/agency/users/"), (system_admin, "/agencies/"),
-                      (security_officer, "/security/")]:
+    for user, url in [
+        (agency_lead, "/"),
+        (agency_lead, "/agency/users/"),
+        (system_admin, "/agencies/"),
+        (security_officer, "/security/"),
+    ]:
         response = client_for(user).get(url)
         assert response.status_code == 200, url
         assert_security_headers(response)

@@ -21,7 +21,11 @@ def manage(*args, env):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("HMIS_", "DJANGO_"))}
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=full_env, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=full_env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -51,7 +55,9 @@ def test_production_turns_on_transport_security():
         "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.DEBUG)"
     )
     result = manage("shell", "-c", code, env=dict(PRODUCTION_ENV, DJANGO_DEBUG="true"))
-    assert result.stdout.strip().splitlines()[-1].split() == ["63072000", "True", "True", "True", "False"], result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["63072000", "True", "True", "True", "False"], (
+        result.stderr
+    )
 
 
 def test_a_malformed_setting_is_rejected():

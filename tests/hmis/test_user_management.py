@@ -26,8 +26,14 @@ def eager_celery():
 
 
 def invite(client, **overrides):
-    data = {"username": "new-caseworker", "first_name": "Nia", "last_name": "Case",
-            "email": "new-caseworker@example.org", "roles": ["intake"], **overrides}
+    data = {
+        "username": "new-caseworker",
+        "first_name": "Nia",
+        "last_name": "Case",
+        "email": "new-caseworker@example.org",
+        "roles": ["intake"],
+        **overrides,
+    }
     return client.post("/agency/users/invite/", data)
 
 
@@ -125,15 +131,24 @@ def test_deactivated_users_invitation_stops_working(client_for, agency_lead, dja
 
 def test_system_admin_creates_edits_and_verifies_an_agency(client_for, system_admin):
     admin = client_for(system_admin)
-    response = admin.post("/agencies/new/", {
-        "name": "Northside Shelter", "slug": "northside", "kind": "partner", "status": "active",
-        "phone": "555-0130", "allowed_networks": "10.20.0.0/16",
-    })
+    response = admin.post(
+        "/agencies/new/",
+        {
+            "name": "Northside Shelter",
+            "slug": "northside",
+            "kind": "partner",
+            "status": "active",
+            "phone": "555-0130",
+            "allowed_networks": "10.20.0.0/16",
+        },
+    )
     agency = Agency.objects.get(slug="northside")
     assert response.headers["Location"] == f"/agencies/{agency.pk}/"
     assert agency.allowed_networks == ["10.20.0.0/16"] and not agency.is_verified
-    bad = admin.post(f"/agencies/{agency.pk}/", {"name": "Northside Shelter", "kind": "partner", "status": "active",
-                                                  "allowed_networks": "not-a-network"})
+    bad = admin.post(
+        f"/agencies/{agency.pk}/",
+        {"name": "Northside Shelter", "kind": "partner", "status": "active", "allowed_networks": "not-a-network"},
+    )
     assert bad.status_code == 200 and b"not a network" in bad.content
     assert Agency.objects.get(pk=agency.pk).allowed_networks == ["10.20.0.0/16"]
     admin.post(f"/agencies/{agency.pk}/verify/", {"verification_method": "Call-back to 555-0130 on file"})
@@ -164,3 +179,42 @@ def test_roles_come_from_the_registry(client_for, agency_lead):
         if value != Role.SYSTEM_ADMIN:
             assert f'value="{value}"' in body
     assert 'value="system_admin"' not in body
+
+
+def test_bootstrap_admin_creates_the_first_system_administrator(monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("HMIS_BOOTSTRAP_PASSWORD", "a long bootstrap passphrase")
+    call_command("bootstrap_admin", username="first-admin", email="admin@example.org", stdout=open("/dev/null", "w"))
+    user = User.objects.get(username="first-admin")
+    assert user.is_system_admin and user.is_staff and user.agency.kind == Agency.Kind.LEAD
+    assert user.check_password("a long bootstrap passphrase")
+
+
+def test_seed_demo_is_idempotent_and_prints_sign_in_details():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    first, second = StringIO(), StringIO()
+    call_command("seed_demo", stdout=first)
+    counts = (User.objects.count(), Agency.objects.count())
+    call_command("seed_demo", stdout=second)
+    assert (User.objects.count(), Agency.objects.count()) == counts
+    assert set(Agency.objects.values_list("slug", flat=True)) >= {"harbor", "eastside", "hmis-lead"}
+    text = second.getvalue()
+    for name in [
+        "system-admin",
+        "harbor-intake",
+        "harbor-supervisor",
+        "harbor-security",
+        "harbor-lead",
+        "eastside-intake",
+        "eastside-supervisor",
+        "eastside-security",
+        "eastside-lead",
+    ]:
+        assert name in text
+        user = User.objects.get(username=name)
+        assert user.role_names
+    assert "password:" in text
