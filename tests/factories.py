@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions
-from hmis.models import Agency, Invitation, Role, User
+from hmis.models import AccessEvent, Agency, Invitation, Role, User
 from incidents.models import SecurityEvent
 
 PASSWORD = "correct horse battery staple"
@@ -79,3 +79,14 @@ class SecurityEventFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     agency = factory.LazyAttribute(lambda o: o.user.agency if o.user else None)
     username = factory.LazyAttribute(lambda o: o.user.username if o.user else "")
+
+
+class AccessEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessEvent
+
+    actor = factory.SubFactory(UserFactory)
+    actor_agency = factory.LazyAttribute(lambda o: o.actor.agency)
+    action = AccessEvent.Action.VIEW
+    subject_type = "clients.client"
+    subject_id = factory.Faker("uuid4", cast_to=None)

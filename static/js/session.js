@@ -30,17 +30,19 @@
     window.addEventListener("storage", function (event) {
       if (event.key === SIGNED_OUT_KEY) { goToLogin("signed_out"); }
     });
-    var signOutForm = document.getElementById("sign-out-form");
-    if (signOutForm) { signOutForm.addEventListener("submit", announceSignOut); }
+    // Other tabs are told by the signed-out page, once the server has ended the session.
 
     function fmt(seconds) {
       var s = Math.max(0, Math.ceil(seconds));
       return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
     }
 
+    var syncing = false;
+
     function tick() {
       var left = (deadline - Date.now()) / 1000;
-      if (left <= 0) { announceSignOut(); goToLogin("idle"); return; }
+      // At the deadline, ask the server: another tab may have kept the session alive.
+      if (left <= 0) { if (!syncing) { syncWithServer(); } return; }
       if (left <= warnAt) {
         box.hidden = false;
         countdown.textContent = fmt(left);
@@ -50,13 +52,19 @@
     }
 
     function syncWithServer() {
+      syncing = true;
       fetch(body.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
         .then(function (res) {
-          if (!res.ok || !res.data.signed_in) { goToLogin(res.data.reason || "signed_out"); return; }
-          deadline = Date.now() + res.data.remaining * 1000;
+          syncing = false;
+          if (!res.ok || !res.data.signed_in) {
+            announceSignOut();
+            goToLogin(res.data.reason || "signed_out");
+            return;
+          }
+          deadline = Date.now() + Math.max(1, res.data.remaining) * 1000;
         })
-        .catch(function () { /* network blip: keep the local countdown */ });
+        .catch(function () { syncing = false; /* network blip: keep the local countdown */ });
     }
 
     stay.addEventListener("click", function () {
