@@ -402,7 +402,9 @@ def bootstrap_system_admin(*, lead_name, lead_slug, username, email, password):
         agency.save()
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = User(username=username, email=email, agency=agency, is_staff=True)
+        user = User(
+            username=username, email=email, agency=agency, is_staff=True, privacy_training_on=timezone.localdate()
+        )
         validate_password(password, user)
         user.set_password(password)
         user.save()
@@ -430,4 +432,30 @@ def provision_user(*, acting_user, agency, username, first_name, last_name, emai
     with acting_as(acting_user):
         user.save()
         _set_roles(user, roles)
+    return user
+
+
+# --- User agreement and privacy training ------------------------------------------
+
+
+@transaction.atomic
+def accept_user_agreement(*, acting_user):
+    """The signed-in user accepts the current agreement text (recorded with the version)."""
+    acting_user.agreement_version = settings.HMIS_USER_AGREEMENT_VERSION
+    acting_user.agreement_accepted_at = timezone.now()
+    with acting_as(acting_user):
+        acting_user.save(update_fields=["agreement_version", "agreement_accepted_at"])
+    return acting_user
+
+
+@transaction.atomic
+def record_privacy_training(*, acting_user, user, completed_on):
+    """An agency lead (or the system admin) records the date a user completed privacy training."""
+    _require(acting_user, permissions.MANAGE_USERS)
+    _require_same_agency(acting_user, user.agency_id)
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": "The training date cannot be in the future."})
+    user.privacy_training_on = completed_on
+    with acting_as(acting_user):
+        user.save(update_fields=["privacy_training_on"])
     return user

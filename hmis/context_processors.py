@@ -18,6 +18,7 @@ def shell(request):
         if permissions.has_permission(user, permissions.VIEW_SECURITY_EVENTS):
             nav.append(("security-events", "Security"))
     return {
+        "training_due_soon": signed_in and user.training_due_soon(),
         "nav_items": nav,
         "signed_in": signed_in,
         "idle_timeout_seconds": settings.HMIS_IDLE_TIMEOUT_SECONDS,

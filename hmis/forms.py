@@ -109,3 +109,11 @@ class AgencyVerificationForm(forms.Form):
         help_text="How you confirmed this agency, e.g. 'call-back to the number already on file'.",
     )
     verification_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TrainingForm(forms.Form):
+    completed_on = forms.DateField(
+        label="Privacy training completed on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Access lasts one year from this date.",
+    )

@@ -158,6 +158,13 @@ class RequireSecondFactorMiddleware:
             return None
         if not user.is_verified():
             return redirect(reverse("login-second-factor"))
+        if kind == "standing_exempt":
+            return None
+        standing = user.standing()
+        if standing == "agreement":
+            return redirect(reverse("user-agreement"))
+        if standing == "training":
+            return redirect(reverse("training-required"))
         if is_admin:
             from hmis.permissions import check_permission
 

@@ -3,6 +3,7 @@ and the access-event log that every app writes to."""
 
 import ipaddress
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
@@ -101,6 +102,11 @@ class User(AbstractUser):
     # The one live session this user may have; any other session is ended.
     live_session_key = models.CharField(max_length=64, blank=True, editable=False)
     deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # HUD and the region: access only while the current user agreement is
+    # accepted and privacy training is less than a year old.
+    agreement_version = models.CharField(max_length=20, blank=True, editable=False)
+    agreement_accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    privacy_training_on = models.DateField("privacy training completed", null=True, blank=True)
 
     class Meta:
         ordering = ["username"]
@@ -118,6 +124,25 @@ class User(AbstractUser):
     @property
     def is_system_admin(self) -> bool:
         return Role.SYSTEM_ADMIN in self.role_names
+
+    def training_expires_on(self):
+        if self.privacy_training_on is None:
+            return None
+        return self.privacy_training_on + timedelta(days=settings.HMIS_TRAINING_VALID_DAYS)
+
+    def standing(self, today=None) -> str | None:
+        """Why this account may not work now: "agreement", "training", or None (it may)."""
+        if self.agreement_version != settings.HMIS_USER_AGREEMENT_VERSION:
+            return "agreement"
+        expires = self.training_expires_on()
+        if expires is None or expires <= (today or timezone.localdate()):
+            return "training"
+        return None
+
+    def training_due_soon(self, today=None) -> bool:
+        expires = self.training_expires_on()
+        today = today or timezone.localdate()
+        return expires is not None and today < expires <= today + timedelta(days=settings.HMIS_TRAINING_WARNING_DAYS)
 
     def role_labels(self) -> list[str]:
         return [label for value, label in Role.choices if value in self.role_names]

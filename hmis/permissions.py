@@ -104,6 +104,13 @@ def public(view):
     return view
 
 
+def standing_exempt(view):
+    """A view for a verified user who may still owe the user agreement or training
+    (the agreement page itself, the session heartbeat)."""
+    view.hmis_access = ("standing_exempt", None)
+    return view
+
+
 def password_only(view):
     """A view for a user who passed the password but not yet the second factor."""
     view.hmis_access = ("password_only", None)

@@ -213,6 +213,13 @@ OTP_TOTP_TOLERANCE = 1
 HMIS_BACKUP_CODE_COUNT = 10
 HMIS_INVITATION_HOURS = 72
 
+# --- User agreement and privacy training ---------------------------------------------
+# Raise the version when templates/hmis/user_agreement_text.html changes: every
+# user accepts the new text at their next sign-in.
+HMIS_USER_AGREEMENT_VERSION = env_str("HMIS_USER_AGREEMENT_VERSION", "2026-1")
+HMIS_TRAINING_VALID_DAYS = env_int("HMIS_TRAINING_VALID_DAYS", 365, minimum=1)
+HMIS_TRAINING_WARNING_DAYS = env_int("HMIS_TRAINING_WARNING_DAYS", 30, minimum=0)
+
 # --- Audit ----------------------------------------------------------------------
 AUDITLOG_MASK_CALLABLE = "hmis.audit.mask_encrypted"
 AUDITLOG_DISABLE_REMOTE_ADDR = False

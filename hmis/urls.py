@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
-from hmis.views import agencies, auth, dashboard, security, users
+from hmis.views import agencies, auth, dashboard, security, standing, users
 
 # The admin site requires a verified second factor, like every other page.
 admin.site.__class__ = OTPAdminSite
@@ -16,6 +16,8 @@ urlpatterns = [
     path("logout/", auth.sign_out, name="logout"),
     path("password/set/<str:token>/", auth.set_password, name="password-set"),
     path("account/backup-codes/", auth.regenerate_backup_codes, name="backup-codes"),
+    path("account/agreement/", standing.user_agreement, name="user-agreement"),
+    path("account/training-required/", standing.training_required, name="training-required"),
     path("session/status/", auth.session_status, name="session-status"),
     path("session/extend/", auth.session_extend, name="session-extend"),
     path("health/", auth.health, name="health"),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("agency/users/<uuid:user_id>/deactivate/", users.user_deactivate, name="user-deactivate"),
     path("agency/users/<uuid:user_id>/reactivate/", users.user_reactivate, name="user-reactivate"),
     path("agency/users/<uuid:user_id>/reinvite/", users.user_reinvite, name="user-reinvite"),
+    path("agency/users/<uuid:user_id>/training/", users.user_training, name="user-training"),
     path("agencies/", agencies.agency_list, name="agency-list"),
     path("agencies/new/", agencies.agency_create, name="agency-create"),
     path("agencies/<uuid:agency_id>/", agencies.agency_edit, name="agency-edit"),

@@ -2,6 +2,7 @@
 the real actions where the action is the only way in production."""
 
 import factory
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -42,6 +43,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = "User"
     agency = factory.SubFactory(AgencyFactory)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    agreement_version = factory.LazyFunction(lambda: settings.HMIS_USER_AGREEMENT_VERSION)
+    privacy_training_on = factory.LazyFunction(timezone.localdate)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

@@ -20,7 +20,7 @@ from hmis import actions
 from hmis.forms import EnrolForm, SecondFactorForm, SetPasswordForm, SignInForm
 from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from hmis.network import client_ip
-from hmis.permissions import SIGNED_IN, password_only, public, requires
+from hmis.permissions import SIGNED_IN, password_only, public, requires, standing_exempt
 from incidents.actions import record_security_event
 from incidents.models import SecurityEvent
 
@@ -200,7 +200,7 @@ def session_status(request):
     return JsonResponse({"signed_in": True, "remaining": max(0, remaining)})
 
 
-@requires(SIGNED_IN)
+@standing_exempt
 @require_POST
 def session_extend(request):
     # The middleware has already recorded this request as activity.

@@ -14,6 +14,8 @@ def dashboard(request):
         context["recent_security_events"] = security_events_visible_to(user)[:10]
         context["locked_accounts"] = queries.locked_accounts_visible_to(user)
     if has_permission(user, permissions.MANAGE_USERS):
-        context["user_count"] = queries.users_visible_to(user).filter(is_active=True).count()
+        active = queries.users_visible_to(user).filter(is_active=True)
+        context["user_count"] = active.count()
+        context["training_attention"] = [u for u in active if u.standing() == "training" or u.training_due_soon()]
     context["is_case_worker"] = user.has_role(Role.INTAKE, Role.SUPERVISOR)
     return render(request, "hmis/dashboard.html", context)

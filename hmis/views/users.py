@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hmis import actions, queries
-from hmis.forms import InviteUserForm, RolesForm
+from hmis.forms import InviteUserForm, RolesForm, TrainingForm
 from hmis.models import Agency
 from hmis.network import client_ip
 from hmis.permissions import MANAGE_USERS, requires
@@ -71,6 +71,8 @@ def user_detail(request, user_id):
             "form": form,
             "can_deactivate": subject.is_active and subject.pk != request.user.pk,
             "awaiting_password": not subject.has_usable_password(),
+            "training_form": TrainingForm(initial={"completed_on": subject.privacy_training_on}),
+            "training_state": subject.standing(),
         },
     )
 
@@ -107,4 +109,23 @@ def user_reinvite(request, user_id):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "A new invitation was sent; older links no longer work.")
+    return redirect("user-detail", user_id=subject.pk)
+
+
+@requires(MANAGE_USERS)
+@require_POST
+def user_training(request, user_id):
+    subject = queries.get_user_for(request.user, user_id)
+    form = TrainingForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.record_privacy_training(
+                acting_user=request.user, user=subject, completed_on=form.cleaned_data["completed_on"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Training date saved.")
+    else:
+        messages.error(request, "Enter the date the training was completed.")
     return redirect("user-detail", user_id=subject.pk)

@@ -29,6 +29,12 @@ EXPECTATIONS = {
     "backup-codes": Expect(allowed=SIGNED_IN),
     "session-status": Expect(public=True, overrides={"anonymous": 401}),
     "session-extend": Expect(allowed=SIGNED_IN, method="post"),
+    "user-agreement": Expect(allowed=SIGNED_IN),
+    # Everyone in the matrix is trained, so the page sends them on to the dashboard.
+    "training-required": Expect(allowed=SIGNED_IN, ok=302),
+    "user-training": Expect(
+        allowed=MANAGERS, ok=302, outsiders=("other_agency_lead",), method="post", kwargs=harbor_user
+    ),
     "health": Expect(public=True),
     "user-list": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
     "user-invite": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
