@@ -459,3 +459,31 @@ def record_privacy_training(*, acting_user, user, completed_on):
     with acting_as(acting_user):
         user.save(update_fields=["privacy_training_on"])
     return user
+
+
+@transaction.atomic
+def reset_sign_in(*, acting_user, user):
+    """For a forgotten password or a lost phone: the old password, authenticator
+    and backup codes stop working, the session ends, and a new one-time link
+    is sent. The person enrols a new authenticator at their next sign-in."""
+    from auditlog.models import LogEntry
+    from axes.utils import reset
+
+    _require(acting_user, permissions.MANAGE_USERS)
+    _require_same_agency(acting_user, user.agency_id)
+    if user.pk == acting_user.pk:
+        raise ValidationError("Ask another HMIS lead or the system administrator to reset your own sign-in.")
+    if not user.is_active:
+        raise ValidationError("Reactivate the account first.")
+    user.set_unusable_password()
+    with acting_as(acting_user):
+        user.save(update_fields=["password"])
+        LogEntry.objects.log_create(
+            user, action=LogEntry.Action.UPDATE, changes={"sign_in": ["", "reset"]}, force_log=True
+        )
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    end_sessions_of(user)
+    reset(username=user.username)
+    Invitation.objects.filter(user=user, used_at__isnull=True).update(expires_at=timezone.now())
+    return _new_invitation(acting_user=acting_user, user=user)

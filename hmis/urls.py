@@ -27,6 +27,7 @@ urlpatterns = [
     path("agency/users/<uuid:user_id>/deactivate/", users.user_deactivate, name="user-deactivate"),
     path("agency/users/<uuid:user_id>/reactivate/", users.user_reactivate, name="user-reactivate"),
     path("agency/users/<uuid:user_id>/reinvite/", users.user_reinvite, name="user-reinvite"),
+    path("agency/users/<uuid:user_id>/reset-sign-in/", users.user_reset_sign_in, name="user-reset-sign-in"),
     path("agency/users/<uuid:user_id>/training/", users.user_training, name="user-training"),
     path("agencies/", agencies.agency_list, name="agency-list"),
     path("agencies/new/", agencies.agency_create, name="agency-create"),

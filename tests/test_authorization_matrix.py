@@ -169,3 +169,15 @@ def test_admin_site_is_for_verified_system_admins_only(world):
         client = client_as(persona, world)
         for url in urls:
             assert client.get(url).status_code == 403, (persona, url)
+
+
+@pytest.mark.django_db
+def test_system_admin_reads_but_cannot_change_through_the_admin(world):
+    client = client_as("system_admin", world)
+    assert client.get("/admin/hmis/agency/").status_code == 200
+    assert client.get(f"/admin/hmis/agency/{world.harbor.pk}/change/").status_code == 200
+    before = world.harbor.name
+    client.post(f"/admin/hmis/agency/{world.harbor.pk}/change/", {"name": "Renamed"})
+    world.harbor.refresh_from_db()
+    assert world.harbor.name == before
+    assert client.get("/admin/hmis/agency/add/").status_code == 403

@@ -129,3 +129,19 @@ def user_training(request, user_id):
     else:
         messages.error(request, "Enter the date the training was completed.")
     return redirect("user-detail", user_id=subject.pk)
+
+
+@requires(MANAGE_USERS)
+@require_POST
+def user_reset_sign_in(request, user_id):
+    subject = queries.get_user_for(request.user, user_id)
+    try:
+        actions.reset_sign_in(acting_user=request.user, user=subject)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{subject.username}'s password and authenticator no longer work; a new one-time link was sent.",
+        )
+    return redirect("user-detail", user_id=subject.pk)

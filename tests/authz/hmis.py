@@ -32,6 +32,9 @@ EXPECTATIONS = {
     "user-agreement": Expect(allowed=SIGNED_IN),
     # Everyone in the matrix is trained, so the page sends them on to the dashboard.
     "training-required": Expect(allowed=SIGNED_IN, ok=302),
+    "user-reset-sign-in": Expect(
+        allowed=MANAGERS, ok=302, outsiders=("other_agency_lead",), method="post", kwargs=harbor_user
+    ),
     "user-training": Expect(
         allowed=MANAGERS, ok=302, outsiders=("other_agency_lead",), method="post", kwargs=harbor_user
     ),

@@ -218,3 +218,23 @@ def test_seed_demo_is_idempotent_and_prints_sign_in_details():
         user = User.objects.get(username=name)
         assert user.role_names
     assert "password:" in text
+
+
+def test_reset_sign_in_for_a_lost_phone(client_for, agency_lead, intake, django_capture_on_commit_callbacks):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import PASSWORD
+
+    victim_session = client_for(intake)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(agency_lead).post(f"/agency/users/{intake.pk}/reset-sign-in/")
+    assert response.status_code == 302
+    assert victim_session.get("/").status_code == 302  # the session ended
+    assert not TOTPDevice.objects.filter(user=intake).exists()
+    assert Client().post("/login/", {"username": intake.username, "password": PASSWORD}).status_code == 200
+    path = link_from(mail.outbox[-1]).replace("http://127.0.0.1:8000", "")
+    newcomer = Client()
+    passphrase = "a brand new private passphrase"
+    newcomer.post(path, {"password1": passphrase, "password2": passphrase})
+    response = newcomer.post("/login/", {"username": intake.username, "password": passphrase})
+    assert response.headers["Location"] == "/login/enrol/"
