@@ -1,0 +1,85 @@
+"""SMTP delivery in two steps, so a worker killed mid-send cannot cause a
+second copy.
+
+The whole message goes on the wire except the final "." that ends SMTP DATA.
+Only then is ``hand_off()`` called (it marks the row ``handed_off`` with a
+conditional update and returns False when another worker took the row over);
+then the "." is sent. A server that never receives the "." discards the
+message, so a worker that dies (or is superseded) before the hand-off has
+delivered nothing and the row may be sent again. After the hand-off the
+outcome is unknown if the connection dies: ``HandoffUncertain``.
+
+With a non-SMTP e-mail backend (console in development, locmem in tests)
+the message is handed to the backend after ``hand_off()``.
+"""
+
+import re
+import smtplib
+import ssl
+
+from django.conf import settings
+from django.core.mail import get_connection
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+class Superseded(Exception):
+    """Another worker owns the row now; nothing was delivered."""
+
+
+class HandoffUncertain(Exception):
+    """The connection failed after the final "." was sent: delivery unknown."""
+
+
+class Refused(smtplib.SMTPException):
+    """The server answered the message with an error code: not delivered."""
+
+
+def send(message, hand_off):
+    """Send one ``EmailMessage``; see the module docstring for the guarantees."""
+    if settings.EMAIL_BACKEND != SMTP_BACKEND:
+        if not hand_off():
+            raise Superseded
+        get_connection().send_messages([message])
+        return
+    _send_smtp(message, hand_off)
+
+
+def _send_smtp(message, hand_off):
+    connection = smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=settings.EMAIL_TIMEOUT)
+    try:
+        if settings.EMAIL_USE_TLS:
+            connection.starttls(context=ssl.create_default_context())
+        if settings.EMAIL_HOST_USER:
+            connection.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+        _expect(connection.mail(message.from_email), {250})
+        for address in message.recipients():
+            _expect(connection.rcpt(address), {250, 251})
+        _expect(connection.docmd("DATA"), {354})
+        body = message.message().as_bytes(linesep="\r\n")
+        body = re.sub(rb"(?m)^\.", b"..", body)  # dot-stuffing, as smtplib does
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        connection.send(body)
+        if not hand_off():
+            # Drop the connection without the terminating ".": the server discards the message.
+            connection.close()
+            raise Superseded
+        try:
+            connection.send(b".\r\n")
+            code, _reply = connection.getreply()
+        except OSError as error:
+            raise HandoffUncertain(type(error).__name__) from None
+        if code != 250:
+            raise Refused(f"{code}")
+    finally:
+        try:
+            connection.quit()
+        except (OSError, smtplib.SMTPException):
+            connection.close()
+
+
+def _expect(reply, codes):
+    code, _text = reply
+    if code not in codes:
+        raise Refused(f"{code}")
