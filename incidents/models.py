@@ -372,6 +372,7 @@ register_audited(SecurityEvent)
 register_audited(Incident)
 register_audited(TimelineEntry)
 register_audited(CorrectiveAction)
-# Delivery bookkeeping changes through conditional updates (no save signals);
-# creation and acknowledgement are audited.
+# Rows are created in bulk and delivery bookkeeping changes through conditional
+# updates (no save signals: the row's own columns are that record); a person's
+# acknowledgement is saved normally and so audited.
 register_audited(Notification)
