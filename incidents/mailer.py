@@ -48,8 +48,10 @@ def send(message, hand_off):
 def _send_smtp(message, hand_off):
     connection = smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=settings.EMAIL_TIMEOUT)
     try:
+        connection.ehlo_or_helo_if_needed()
         if settings.EMAIL_USE_TLS:
             connection.starttls(context=ssl.create_default_context())
+            connection.ehlo()
         if settings.EMAIL_HOST_USER:
             connection.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
         _expect(connection.mail(message.from_email), {250})
