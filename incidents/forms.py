@@ -86,7 +86,7 @@ class AssessmentForm(forms.Form):
 
 
 class CorrectiveActionForm(forms.Form):
-    what = forms.CharField(label="Corrective action", max_length=300)
+    what = forms.CharField(label="What will be done", max_length=300)
     owner = forms.ModelChoiceField(queryset=None)
     due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
 

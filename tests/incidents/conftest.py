@@ -1,6 +1,6 @@
 import pytest
 
-from tests.incidents.support import ControlledSmtpSink
+from tests.incidents.support import controlled_smtp  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -18,14 +18,6 @@ def eager_celery(request):
         yield
     finally:
         app.conf.task_always_eager = previous
-
-
-@pytest.fixture
-def controlled_smtp():
-    """A stoppable, stallable SMTP sink; not started (call ``.start()``)."""
-    sink = ControlledSmtpSink()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

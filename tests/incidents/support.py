@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
+import pytest
+
 from tests.conftest import free_port
 
 
@@ -120,3 +122,12 @@ def report(user, *, category="lost_device", description=None, occurred_hours_ago
         discovered_at=now - timedelta(hours=discovered_hours_ago),
         description=description or f"Work laptop left on the 7 bus. Note for test: {CANARY}",
     )
+
+
+@pytest.fixture
+def controlled_smtp():
+    """A stoppable, stallable SMTP sink; not started (call ``.start()``).
+    Import this fixture where it is needed."""
+    sink = ControlledSmtpSink()
+    yield sink
+    sink.stop()
