@@ -60,7 +60,9 @@ EXPECTATIONS = {
     "incidents:triage": Expect(
         allowed=TRIAGE, ok=302, outsiders=("other_security_officer",), method="post", kwargs=incident
     ),
-    "incidents:move": Expect(allowed=TRIAGE, ok=302, outsiders=("other_security_officer",), method="post", kwargs=incident),
+    "incidents:move": Expect(
+        allowed=TRIAGE, ok=302, outsiders=("other_security_officer",), method="post", kwargs=incident
+    ),
     "incidents:assess": Expect(
         allowed=TRIAGE, ok=302, outsiders=("other_security_officer",), method="post", kwargs=incident
     ),

@@ -13,9 +13,16 @@ from playwright.sync_api import expect
 
 from incidents.models import Incident, Status
 from tests.conftest import sign_in_in_browser
-from tests.incidents.support import controlled_smtp, fast_worker_env  # noqa: F401
+from tests.incidents.support import ControlledSmtpSink, fast_worker_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def controlled_smtp():
+    sink = ControlledSmtpSink()
+    yield sink
+    sink.stop()
 
 
 def test_lost_laptop_from_report_to_closed(

@@ -26,8 +26,12 @@ def reported(intake, escalation_staff, django_capture_on_commit_callbacks):
 
 def test_four_recipient_roles_each_get_exactly_one_message_without_pii(reported, settings):
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        ["harbor-security@example.org", "harbor-lead@example.org", settings.HMIS_LEAD_EMAIL,
-         settings.HMIS_VENDOR_SUPPORT_EMAIL]
+        [
+            "harbor-security@example.org",
+            "harbor-lead@example.org",
+            settings.HMIS_LEAD_EMAIL,
+            settings.HMIS_VENDOR_SUPPORT_EMAIL,
+        ]
     )
     for message in mail.outbox:
         text = message.subject + message.body

@@ -76,8 +76,12 @@ def test_dashboard_counts_failed_signins_lockouts_anomalies_and_reveals_per_user
 def test_dashboard_counts_off_hours_access_as_an_anomaly(client_for, intake, security_officer):
     local_night = timezone.localtime().replace(hour=3, minute=0) - timedelta(days=1)
     AccessEvent.objects.create(
-        actor=intake, actor_agency=intake.agency, action="view", subject_type="clients.client",
-        subject_id=uuid.uuid4(), at=local_night,
+        actor=intake,
+        actor_agency=intake.agency,
+        action="view",
+        subject_type="clients.client",
+        subject_id=uuid.uuid4(),
+        at=local_night,
     )
     stats = client_for(security_officer).get(reverse("incidents:dashboard")).context["stats"]
     assert {r["account"]: r["anomalies"] for r in stats["per_user"]}["harbor-intake"] == 1

@@ -84,9 +84,7 @@ def test_report_creates_one_escalation_row_per_recipient(intake, escalation_staf
         ({"description": "Client SSN 123-45-6789 was read out"}, "description", "Social Security number"),
     ],
 )
-def test_bad_report_is_refused_with_a_clear_message_and_nothing_saved(
-    client_for, intake, overrides, field, message
-):
+def test_bad_report_is_refused_with_a_clear_message_and_nothing_saved(client_for, intake, overrides, field, message):
     response = client_for(intake).post(reverse("incidents:report"), form_data(**overrides))
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors.get(field, []))

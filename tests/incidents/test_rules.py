@@ -46,7 +46,9 @@ def test_old_lockouts_do_not_count(intake, settings):
     settings.HMIS_LOCKOUT_INCIDENT_THRESHOLD = 3
     SecurityEvent.objects.bulk_create(
         [
-            SecurityEvent(kind=SecurityEvent.Kind.LOCKOUT, username=intake.username, at=timezone.now() - timedelta(days=2))
+            SecurityEvent(
+                kind=SecurityEvent.Kind.LOCKOUT, username=intake.username, at=timezone.now() - timedelta(days=2)
+            )
             for _ in range(2)
         ]
     )
@@ -84,8 +86,12 @@ def access(user, count, *, minutes_ago=10):
     AccessEvent.objects.bulk_create(
         [
             AccessEvent(
-                actor=user, actor_agency=user.agency, action="view", subject_type="clients.client",
-                subject_id=uuid.uuid4(), at=at,
+                actor=user,
+                actor_agency=user.agency,
+                action="view",
+                subject_type="clients.client",
+                subject_id=uuid.uuid4(),
+                at=at,
             )
             for _ in range(count)
         ]
@@ -112,6 +118,9 @@ def test_the_same_client_opened_many_times_is_not_bulk_access(intake, settings):
     settings.HMIS_BULK_ACCESS_THRESHOLD = 5
     client_id = uuid.uuid4()
     AccessEvent.objects.bulk_create(
-        [AccessEvent(actor=intake, action="view", subject_type="clients.client", subject_id=client_id) for _ in range(30)]
+        [
+            AccessEvent(actor=intake, action="view", subject_type="clients.client", subject_id=client_id)
+            for _ in range(30)
+        ]
     )
     assert rules.check_bulk_access() == []
