@@ -136,3 +136,20 @@ def test_reporter_follows_status_but_not_the_security_officers_notes(client_for,
     listing = client_for(intake).get(reverse("incidents:list")).content.decode()
     assert incident.reference in listing
     assert "My incident reports" in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reports_never_share_a_reference():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def take(_):
+        try:
+            return actions.next_reference(timezone.now())
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        references = list(pool.map(take, range(40)))
+    assert len(set(references)) == 40
