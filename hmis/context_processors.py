@@ -17,6 +17,13 @@ def shell(request):
             nav.append(("agency-list", "Agencies"))
         if permissions.has_permission(user, permissions.VIEW_SECURITY_EVENTS):
             nav.append(("security-events", "Security"))
+            nav.append(("incidents:dashboard", "Security dashboard"))
+        if permissions.has_permission(user, permissions.VIEW_INCIDENTS):
+            nav.append(("incidents:list", "Incidents"))
+        elif permissions.has_permission(user, permissions.REPORT_INCIDENTS):
+            nav.append(("incidents:list", "My reports"))
+        if permissions.has_permission(user, permissions.REPORT_INCIDENTS):
+            nav.append(("incidents:report", "Report an incident"))
     return {
         "training_due_soon": signed_in and user.training_due_soon(),
         "nav_items": nav,

@@ -59,6 +59,25 @@ UNLOCK_ACCOUNTS = define(
     "Unlock an account of the agency after a lockout",
     {Role.SECURITY_OFFICER, Role.SYSTEM_ADMIN},
 )
+REPORT_INCIDENTS = define("incidents.report", "Report a security incident and follow one's own reports", ALL_ROLES)
+VIEW_INCIDENTS = define(
+    "incidents.view",
+    "See the agency's incidents (the system admin: every agency's)",
+    {Role.SECURITY_OFFICER, Role.AGENCY_LEAD, Role.SYSTEM_ADMIN},
+)
+ACKNOWLEDGE_INCIDENTS = define(
+    "incidents.acknowledge",
+    "Acknowledge an incident escalation addressed to you",
+    {Role.SECURITY_OFFICER, Role.AGENCY_LEAD, Role.SYSTEM_ADMIN},
+)
+TRIAGE_INCIDENTS = define(
+    "incidents.triage",
+    "Triage incidents: severity, assignee, status, breach determination, corrective actions",
+    {Role.SECURITY_OFFICER, Role.SYSTEM_ADMIN},
+)
+WAIVE_CORRECTIVE_ACTIONS = define(
+    "incidents.waive", "Waive open corrective actions in writing so an incident can close", {Role.SYSTEM_ADMIN}
+)
 USE_ADMIN_SITE = define("admin.use", "Use the Django admin site (read-mostly, for support)", {Role.SYSTEM_ADMIN})
 
 

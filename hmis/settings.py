@@ -247,6 +247,29 @@ HMIS_LEAD_PHONE = env_str("HMIS_LEAD_PHONE", "555-0100")
 HMIS_VENDOR_SUPPORT_NAME = env_str("HMIS_VENDOR_SUPPORT_NAME", "HMIS vendor support (demo)")
 HMIS_VENDOR_SUPPORT_EMAIL = env_str("HMIS_VENDOR_SUPPORT_EMAIL", "vendor-support@example.org")
 
+# --- Incidents: escalation delivery, reminders, rules --------------------------------
+# A claimed notification not marked sent within the lease may be claimed again.
+HMIS_NOTIFICATION_LEASE_SECONDS = env_int("HMIS_NOTIFICATION_LEASE_SECONDS", 120, minimum=1)
+HMIS_NOTIFICATION_SWEEP_SECONDS = env_int("HMIS_NOTIFICATION_SWEEP_SECONDS", 60, minimum=1)
+# Retry backoff: base * 2**(attempt-1), capped at an hour; then ``failed``.
+HMIS_NOTIFICATION_RETRY_SECONDS = env_int("HMIS_NOTIFICATION_RETRY_SECONDS", 30, minimum=1)
+HMIS_NOTIFICATION_MAX_ATTEMPTS = env_int("HMIS_NOTIFICATION_MAX_ATTEMPTS", 12, minimum=1)
+# Unacknowledged escalations are reminded every N minutes by severity; after
+# the limit, the system administrators are e-mailed.
+HMIS_INCIDENT_REMINDER_MINUTES = {
+    "critical": env_int("HMIS_INCIDENT_REMINDER_MINUTES_CRITICAL", 60, minimum=1),
+    "high": env_int("HMIS_INCIDENT_REMINDER_MINUTES_HIGH", 240, minimum=1),
+    "medium": env_int("HMIS_INCIDENT_REMINDER_MINUTES_MEDIUM", 1440, minimum=1),
+    "low": env_int("HMIS_INCIDENT_REMINDER_MINUTES_LOW", 4320, minimum=1),
+}
+HMIS_INCIDENT_REMINDER_LIMIT = env_int("HMIS_INCIDENT_REMINDER_LIMIT", 3, minimum=0)
+# Rules that open incidents from security events and access events.
+HMIS_LOCKOUT_INCIDENT_THRESHOLD = env_int("HMIS_LOCKOUT_INCIDENT_THRESHOLD", 3, minimum=1)
+HMIS_SESSION_REPLACED_INCIDENT_THRESHOLD = env_int("HMIS_SESSION_REPLACED_INCIDENT_THRESHOLD", 3, minimum=1)
+HMIS_NETWORK_REFUSED_INCIDENT_THRESHOLD = env_int("HMIS_NETWORK_REFUSED_INCIDENT_THRESHOLD", 5, minimum=1)
+HMIS_BULK_ACCESS_THRESHOLD = env_int("HMIS_BULK_ACCESS_THRESHOLD", 50, minimum=1)
+HMIS_BULK_ACCESS_WINDOW_MINUTES = env_int("HMIS_BULK_ACCESS_WINDOW_MINUTES", 60, minimum=1)
+
 # --- Celery -------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "hmis")
@@ -268,6 +291,18 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "hmis.tasks.clear_expired_sessions",
         "schedule": crontab(minute=15),
+    },
+    "incidents-sweep-notifications": {
+        "task": "incidents.tasks.sweep_notifications",
+        "schedule": timedelta(seconds=HMIS_NOTIFICATION_SWEEP_SECONDS),
+    },
+    "incidents-remind-unacknowledged": {
+        "task": "incidents.tasks.remind_unacknowledged",
+        "schedule": timedelta(minutes=5),
+    },
+    "incidents-bulk-access-rule": {
+        "task": "incidents.tasks.check_bulk_access",
+        "schedule": timedelta(minutes=5),
     },
 }
 

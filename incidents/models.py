@@ -1,9 +1,18 @@
-"""Security events (the raw signals) and, later, the incidents built on them."""
+"""Security events (the raw signals), incidents built on them or reported by
+staff, their timeline, corrective actions and escalation notifications.
+
+No client data is stored here. Affected clients are linked by the clients
+app (a link table it owns, ``IncidentClient``), never typed into a field;
+``affected_count`` holds the number of affected people for the breach rules.
+"""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 
 from hmis.audit import register_audited
@@ -22,6 +31,10 @@ class SecurityEvent(models.Model):
         NETWORK_REFUSED = "network_refused", "Sign-in or request from a network the agency does not allow"
         USER_DEACTIVATED = "user_deactivated", "User deactivated"
         BACKUP_CODE_USED = "backup_code_used", "Backup code used to sign in"
+        # Reported by the sharing app when someone pushes staff for access.
+        PRESSURE_REPORT = "pressure_report", "Someone pushed for access to client data"
+        # Raised by the incidents rules from access events.
+        BULK_ACCESS = "bulk_access", "Many distinct clients opened in a short time"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -38,6 +51,10 @@ class SecurityEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     detail = models.CharField(max_length=300, blank=True)
+    # The incident a rule opened (or found open) because of this event.
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
+    )
 
     class Meta:
         ordering = ["-at"]
@@ -47,4 +64,315 @@ class SecurityEvent(models.Model):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class Category(models.TextChoices):
+    SUSPECTED_UNAUTHORIZED_ACCESS = "unauthorized_access", "Suspected unauthorized access"
+    PHISHING = "phishing", "Phishing"
+    SHARED_CREDENTIALS = "shared_credentials", "Shared credentials"
+    LOST_DEVICE = "lost_device", "Lost or stolen device"
+    MISDIRECTED_DISCLOSURE = "misdirected_disclosure", "Misdirected disclosure"
+    REPEATED_FAILED_LOGINS = "failed_logins", "Repeated failed logins"
+    PII_IN_VIEW = "pii_in_view", "PII left in view"
+    SUSPICIOUS_ACCESS_REQUEST = "suspicious_request", "Suspicious access request"
+    OTHER = "other", "Other"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+# Severity an incident starts with until the security officer triages it.
+DEFAULT_SEVERITY = {
+    Category.SUSPECTED_UNAUTHORIZED_ACCESS: Severity.HIGH,
+    Category.PHISHING: Severity.MEDIUM,
+    Category.SHARED_CREDENTIALS: Severity.HIGH,
+    Category.LOST_DEVICE: Severity.HIGH,
+    Category.MISDIRECTED_DISCLOSURE: Severity.HIGH,
+    Category.REPEATED_FAILED_LOGINS: Severity.MEDIUM,
+    Category.PII_IN_VIEW: Severity.MEDIUM,
+    Category.SUSPICIOUS_ACCESS_REQUEST: Severity.MEDIUM,
+    Category.OTHER: Severity.MEDIUM,
+}
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", "Reported"
+    TRIAGED = "triaged", "Triaged"
+    CONTAINED = "contained", "Contained"
+    CORRECTIVE_ACTION = "corrective_action", "Corrective action"
+    CLOSED = "closed", "Closed"
+
+
+# The status machine, as data: (from, to) -> the button label. ``Incident.move_to``
+# is the only way to change status, and it refuses anything not listed here.
+TRANSITIONS = {
+    (Status.REPORTED, Status.TRIAGED): "Mark triaged",
+    (Status.TRIAGED, Status.CONTAINED): "Mark contained",
+    (Status.CONTAINED, Status.CORRECTIVE_ACTION): "Start corrective action",
+    (Status.CORRECTIVE_ACTION, Status.CLOSED): "Close incident",
+}
+
+
+class Determination(models.TextChoices):
+    UNDETERMINED = "undetermined", "Undetermined"
+    BREACH = "yes", "Yes, a breach"
+    NOT_BREACH = "no", "Not a breach"
+
+
+class ReferenceCounter(models.Model):
+    """The last incident number issued per year (``INC-2026-00042``).
+
+    Incremented with one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``,
+    so two reports at the same moment never get the same number.
+    """
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class Incident(models.Model):
+    class Source(models.TextChoices):
+        REPORT = "report", "Reported by staff"
+        RULE = "rule", "Opened automatically by a rule"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    agency = models.ForeignKey("hmis.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="incidents")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="reported_incidents"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.REPORT)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    occurred_at = models.DateTimeField()
+    discovered_at = models.DateTimeField()
+    reported_at = models.DateTimeField(default=timezone.now)
+    # Not client data by policy (the form says so); never put in an e-mail.
+    description = models.TextField(max_length=4000)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REPORTED)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_incidents"
+    )
+    determination = models.CharField(max_length=15, choices=Determination.choices, default=Determination.UNDETERMINED)
+    affected_count = models.PositiveIntegerField("number of affected people", default=0)
+    affected_state = models.CharField(
+        "state where the affected people live",
+        max_length=2,
+        default="WA",
+        help_text="Two-letter US state code; decides which state's notification rule applies.",
+    )
+    summary = models.TextField("closing summary", blank=True, max_length=4000)
+    waiver = models.TextField("waiver of open corrective actions", blank=True, max_length=2000)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waived_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_to_admin_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # For incidents a rule opened: which rule and for what (an account, a user
+    # id). At most one open incident per rule and key.
+    rule = models.CharField(max_length=40, blank=True)
+    rule_key = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discovered_at__gte=F("occurred_at")), name="incident_discovered_after_occurred"
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "rule_key"],
+                condition=~Q(rule="") & ~Q(status="closed"),
+                name="incident_one_open_per_rule_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "status", "-reported_at"], name="incident_agency_status_idx")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self):
+        return self.status != Status.CLOSED
+
+    def allowed_moves(self):
+        return [(to, label) for (frm, to), label in TRANSITIONS.items() if frm == self.status]
+
+    def closing_problems(self) -> list[str]:
+        """What still stands between this incident and ``closed`` (empty when it may close)."""
+        problems = []
+        if self.determination == Determination.UNDETERMINED:
+            problems.append("Record the breach determination (yes or no).")
+        if not self.summary.strip():
+            problems.append("Write a closing summary.")
+        if not self.waiver.strip():
+            actions = list(self.corrective_actions.all())
+            if not actions:
+                problems.append("Record at least one corrective action (or a system administrator's waiver).")
+            elif any(a.done_at is None for a in actions):
+                problems.append("Complete every corrective action (or a system administrator's waiver).")
+        return problems
+
+    def clean(self):
+        now = timezone.now() + timedelta(minutes=5)  # small allowance for clock skew
+        errors = {}
+        if self.occurred_at and self.occurred_at > now:
+            errors["occurred_at"] = "When it happened cannot be in the future."
+        if self.discovered_at and self.discovered_at > now:
+            errors["discovered_at"] = "When it was discovered cannot be in the future."
+        if self.occurred_at and self.discovered_at and self.discovered_at < self.occurred_at:
+            errors.setdefault("discovered_at", "It cannot have been discovered before it happened.")
+        if self.affected_state and not (len(self.affected_state) == 2 and self.affected_state.isalpha()):
+            errors["affected_state"] = "Use a two-letter state code such as WA."
+        if errors:
+            raise ValidationError(errors)
+
+
+class TimelineEntry(models.Model):
+    """One thing that happened to an incident: who, when, what. Never client data."""
+
+    class Kind(models.TextChoices):
+        REPORTED = "reported", "Reported"
+        OPENED_BY_RULE = "opened_by_rule", "Opened by a rule"
+        STATUS = "status", "Status changed"
+        TRIAGE = "triage", "Severity or assignee set"
+        DETERMINATION = "determination", "Breach assessment recorded"
+        ACTION_ADDED = "action_added", "Corrective action added"
+        ACTION_DONE = "action_done", "Corrective action done"
+        ACTION_VERIFIED = "action_verified", "Corrective action verified"
+        WAIVED = "waived", "Corrective actions waived"
+        ACKNOWLEDGED = "acknowledged", "Escalation acknowledged"
+        ESCALATION = "escalation", "Escalation"
+        SECURITY_EVENT = "security_event", "Related security event"
+
+    id = models.BigAutoField(primary_key=True)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CorrectiveAction(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="corrective_actions")
+    what = models.CharField(max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="corrective_actions")
+    due_on = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "created_at"]
+
+    def __str__(self):
+        return self.what
+
+    @property
+    def is_overdue(self):
+        return self.done_at is None and self.due_on < timezone.localdate()
+
+
+class RecipientRole(models.TextChoices):
+    SECURITY_OFFICER = "security_officer", "Agency security officer"
+    AGENCY_LEAD = "agency_lead", "Agency HMIS lead"
+    HMIS_LEAD = "hmis_lead", "HMIS Lead Administrator"
+    VENDOR_SUPPORT = "vendor_support", "Vendor support"
+    # Only when an escalation stays unacknowledged past the reminder limit.
+    SYSTEM_ADMIN = "system_admin", "System administrator (unacknowledged escalation)"
+
+
+class Notification(models.Model):
+    """One escalation e-mail to one recipient of one incident.
+
+    The database is the source of truth; Celery only delivers. States:
+    ``pending`` (to send) -> ``sending`` (claimed, with a lease and a claim
+    token) -> ``handed_off`` (the message body is on the wire; only the final
+    "." is left) -> ``sent``. A worker that dies before ``handed_off`` leaves a
+    claim whose lease expires, and the row is sent again (the SMTP server never
+    received the terminating "." so it delivered nothing). A worker that dies
+    after ``handed_off`` may or may not have had the message accepted: the row
+    becomes ``unconfirmed`` and is never re-sent (at most once), so nobody gets
+    two messages; the incident page shows it for a manual check.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to send"
+        SENDING = "sending", "Sending"
+        HANDED_OFF = "handed_off", "Handed to the mail server"
+        SENT = "sent", "Sent"
+        UNCONFIRMED = "unconfirmed", "Delivery not confirmed (check with the recipient)"
+        FAILED = "failed", "Failed after every retry"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
+    role = models.CharField(max_length=20, choices=RecipientRole.choices)
+    address = models.EmailField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    message_id = models.CharField(max_length=200, editable=False)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "role", "address"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "role", "address"], name="notification_one_per_recipient"),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="notification_state_idx")]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.address}"
+
+    @property
+    def expects_acknowledgement(self):
+        return self.role != RecipientRole.VENDOR_SUPPORT
+
+
 register_audited(SecurityEvent)
+register_audited(Incident)
+register_audited(TimelineEntry)
+register_audited(CorrectiveAction)
+# Rows are created in bulk and delivery bookkeeping changes through conditional
+# updates (no save signals: the row's own columns are that record); a person's
+# acknowledgement is saved normally and so audited.
+register_audited(Notification)

@@ -1,0 +1,110 @@
+from django import forms
+from django.utils import timezone
+
+from incidents.models import Category, Determination, Severity, Status
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def _datetime_widget():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
+
+
+class ReportForm(forms.Form):
+    category = forms.ChoiceField(
+        label="What kind of incident?",
+        choices=Category.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose one of the listed categories.", "required": "Choose a category."},
+    )
+    occurred_at = forms.DateTimeField(
+        label="When did it happen? (your best estimate)", widget=_datetime_widget(), input_formats=[DATETIME_LOCAL]
+    )
+    discovered_at = forms.DateTimeField(
+        label="When was it discovered?", widget=_datetime_widget(), input_formats=[DATETIME_LOCAL]
+    )
+    description = forms.CharField(
+        label="What happened?",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5, "aria-describedby": "id_description_help"}),
+        help_text=(
+            "<strong>Do not type client names, dates of birth, SSNs or any other client information.</strong> "
+            "Describe what happened, where and which systems or devices were involved. "
+            "Affected clients are linked by the security officer by picking them, never typed here."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("discovered_at", timezone.localtime().replace(second=0, microsecond=0))
+
+    def clean(self):
+        data = super().clean()
+        now = timezone.now()
+        occurred, discovered = data.get("occurred_at"), data.get("discovered_at")
+        if occurred and occurred > now:
+            self.add_error("occurred_at", "When it happened cannot be in the future.")
+        if discovered and discovered > now:
+            self.add_error("discovered_at", "When it was discovered cannot be in the future.")
+        elif occurred and discovered and discovered < occurred:
+            self.add_error("discovered_at", "It cannot have been discovered before it happened.")
+        return data
+
+
+class TriageForm(forms.Form):
+    severity = forms.ChoiceField(choices=Severity.choices)
+    assigned_to = forms.ModelChoiceField(queryset=None, required=False, label="Assigned to")
+
+    def __init__(self, *args, assignable, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = assignable
+
+
+class MoveForm(forms.Form):
+    to_status = forms.ChoiceField(choices=Status.choices)
+
+
+class AssessmentForm(forms.Form):
+    determination = forms.ChoiceField(
+        label="Was this a breach?", choices=Determination.choices, widget=forms.RadioSelect
+    )
+    affected_count = forms.IntegerField(label="Number of affected people", min_value=0, initial=0)
+    affected_state = forms.RegexField(
+        label="State where they live",
+        regex=r"^[A-Za-z]{2}$",
+        initial="WA",
+        max_length=2,
+        error_messages={"invalid": "Use a two-letter state code such as WA."},
+    )
+    summary = forms.CharField(
+        label="Summary (what happened, what was done; no client information)",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class CorrectiveActionForm(forms.Form):
+    what = forms.CharField(label="What will be done", max_length=300)
+    owner = forms.ModelChoiceField(queryset=None)
+    due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+
+
+class WaiverForm(forms.Form):
+    waiver = forms.CharField(
+        label="Written waiver (why the open corrective actions need not block closing)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class FilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), ("open", "Open"), *Status.choices], required=False)
+    severity = forms.ChoiceField(choices=[("", "Any severity"), *Severity.choices], required=False)
+    category = forms.ChoiceField(choices=[("", "Any category"), *Category.choices], required=False)
+    reference = forms.CharField(required=False, max_length=20)

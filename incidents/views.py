@@ -1,0 +1,341 @@
+"""Incident pages. Thin: scope through ``queries``, write through ``actions``.
+
+POST-only sub-views report problems as messages and redirect to the incident:
+a refused change leaves nothing changed (each action is one transaction)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from hmis import permissions
+from hmis.permissions import (
+    ACKNOWLEDGE_INCIDENTS,
+    REPORT_INCIDENTS,
+    TRIAGE_INCIDENTS,
+    VIEW_SECURITY_EVENTS,
+    WAIVE_CORRECTIVE_ACTIONS,
+    has_permission,
+    requires,
+)
+from incidents import actions, queries
+from incidents.deadlines import deadlines_for
+from incidents.forms import (
+    AssessmentForm,
+    CorrectiveActionForm,
+    FilterForm,
+    MoveForm,
+    ReportForm,
+    TriageForm,
+    WaiverForm,
+)
+from incidents.models import Notification, RecipientRole, Status, TimelineEntry
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _form_errors(form) -> str:
+    return " ".join(
+        f"{form.fields[f].label or f}: {' '.join(e)}" if f != "__all__" else " ".join(e) for f, e in form.errors.items()
+    )
+
+
+def _apply_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@requires(REPORT_INCIDENTS)
+def incident_report(request):
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = actions.report_incident(
+                acting_user=request.user,
+                category=data["category"],
+                occurred_at=data["occurred_at"],
+                discovered_at=data["discovered_at"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Thank you. Your report is {incident.reference}.")
+            return redirect("incidents:detail", incident_id=incident.pk)
+    return render(request, "incidents/report.html", {"form": form})
+
+
+@requires(REPORT_INCIDENTS)
+def incident_list(request):
+    user = request.user
+    incidents = queries.incidents_visible_to(user)
+    filters = FilterForm(request.GET or None)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["status"] == "open":
+            incidents = incidents.exclude(status=Status.CLOSED)
+        elif data["status"]:
+            incidents = incidents.filter(status=data["status"])
+        if data["severity"]:
+            incidents = incidents.filter(severity=data["severity"])
+        if data["category"]:
+            incidents = incidents.filter(category=data["category"])
+        if data["reference"]:
+            incidents = incidents.filter(reference__icontains=data["reference"].strip())
+    sees_agency = has_permission(user, permissions.VIEW_INCIDENTS)
+    return render(
+        request,
+        "incidents/list.html",
+        {
+            "incidents": incidents[:300],
+            "filters": filters,
+            "sees_agency": sees_agency,
+            "show_agency": user.is_system_admin,
+        },
+    )
+
+
+@requires(REPORT_INCIDENTS)
+def incident_detail(request, incident_id):
+    user = request.user
+    incident = queries.get_incident_for(user, incident_id)
+    can_triage = queries.can_triage(user, incident)
+    sees_all = can_triage or has_permission(user, permissions.VIEW_INCIDENTS)
+    is_reporter = incident.reporter_id == user.pk
+    context = {
+        "incident": incident,
+        "can_triage": can_triage and incident.is_open,
+        "sees_all": sees_all,
+        "is_reporter": is_reporter,
+        "deadlines": deadlines_for(incident),
+        "timeline": incident.timeline.select_related("actor"),
+        "corrective_actions": incident.corrective_actions.select_related("owner", "done_by", "verified_by"),
+        "escalated_roles": sorted({n.get_role_display() for n in incident.notifications.all()}),
+        "can_acknowledge": has_permission(user, ACKNOWLEDGE_INCIDENTS)
+        and actions.acknowledgeable_notifications(user, incident).exists(),
+    }
+    if sees_all:
+        context["notifications"] = incident.notifications.select_related("acknowledged_by")
+        context["uncertain"] = incident.notifications.filter(
+            state__in=[Notification.State.UNCONFIRMED, Notification.State.FAILED]
+        ).exists()
+    if not sees_all:
+        # Reporters follow the status; the timeline's notes are for the security officer.
+        context["timeline"] = incident.timeline.filter(
+            kind__in=[TimelineEntry.Kind.REPORTED, TimelineEntry.Kind.OPENED_BY_RULE, TimelineEntry.Kind.STATUS]
+        )
+    if can_triage and incident.is_open:
+        context.update(
+            triage_form=TriageForm(
+                initial={"severity": incident.severity, "assigned_to": incident.assigned_to_id},
+                assignable=queries.assignable_users(incident),
+            ),
+            assessment_form=AssessmentForm(
+                initial={
+                    "determination": incident.determination,
+                    "affected_count": incident.affected_count,
+                    "affected_state": incident.affected_state,
+                    "summary": incident.summary,
+                }
+            ),
+            action_form=CorrectiveActionForm(owners=queries.action_owners(incident)),
+            moves=incident.allowed_moves(),
+            closing_problems=incident.closing_problems(),
+            can_waive=has_permission(user, WAIVE_CORRECTIVE_ACTIONS) and not incident.waiver,
+            waiver_form=WaiverForm(),
+        )
+    return render(request, "incidents/detail.html", context)
+
+
+@requires(ACKNOWLEDGE_INCIDENTS)
+def incident_acknowledge(request, incident_id):
+    incident = queries.get_incident_for(request.user, incident_id)
+    pending = actions.acknowledgeable_notifications(request.user, incident)
+    if request.method == "POST":
+        try:
+            actions.acknowledge_escalation(acting_user=request.user, incident=incident)
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, f"Acknowledged {incident.reference}. Reminders stop.")
+        return redirect("incidents:detail", incident_id=incident.pk)
+    return render(request, "incidents/acknowledge.html", {"incident": incident, "pending": pending})
+
+
+def _triage_target(request, incident_id):
+    incident = queries.get_incident_for(request.user, incident_id)
+    if not queries.can_triage(request.user, incident):
+        raise Http404
+    return incident
+
+
+def _done(request, incident, ok_message, run):
+    try:
+        run()
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, ok_message)
+    return redirect("incidents:detail", incident_id=incident.pk)
+
+
+@requires(TRIAGE_INCIDENTS)
+@require_POST
+def incident_triage(request, incident_id):
+    incident = _triage_target(request, incident_id)
+    form = TriageForm(request.POST, assignable=queries.assignable_users(incident))
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("incidents:detail", incident_id=incident.pk)
+    return _done(
+        request,
+        incident,
+        "Triage saved.",
+        lambda: actions.triage_incident(
+            acting_user=request.user,
+            incident=incident,
+            severity=form.cleaned_data["severity"],
+            assigned_to=form.cleaned_data["assigned_to"],
+        ),
+    )
+
+
+@requires(TRIAGE_INCIDENTS)
+@require_POST
+def incident_move(request, incident_id):
+    incident = _triage_target(request, incident_id)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status.")
+        return redirect("incidents:detail", incident_id=incident.pk)
+    to_status = form.cleaned_data["to_status"]
+    return _done(
+        request,
+        incident,
+        f"Status: {Status(to_status).label}.",
+        lambda: actions.move_incident(acting_user=request.user, incident=incident, to_status=to_status),
+    )
+
+
+@requires(TRIAGE_INCIDENTS)
+@require_POST
+def incident_assess(request, incident_id):
+    incident = _triage_target(request, incident_id)
+    form = AssessmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("incidents:detail", incident_id=incident.pk)
+    data = form.cleaned_data
+    return _done(
+        request,
+        incident,
+        "Assessment saved.",
+        lambda: actions.record_assessment(
+            acting_user=request.user,
+            incident=incident,
+            determination=data["determination"],
+            affected_count=data["affected_count"],
+            affected_state=data["affected_state"],
+            summary=data["summary"],
+        ),
+    )
+
+
+@requires(WAIVE_CORRECTIVE_ACTIONS)
+@require_POST
+def incident_waive(request, incident_id):
+    incident = _triage_target(request, incident_id)
+    form = WaiverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("incidents:detail", incident_id=incident.pk)
+    return _done(
+        request,
+        incident,
+        "Waiver recorded.",
+        lambda: actions.waive_corrective_actions(
+            acting_user=request.user, incident=incident, text=form.cleaned_data["waiver"]
+        ),
+    )
+
+
+@requires(TRIAGE_INCIDENTS)
+@require_POST
+def action_add(request, incident_id):
+    incident = _triage_target(request, incident_id)
+    form = CorrectiveActionForm(request.POST, owners=queries.action_owners(incident))
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("incidents:detail", incident_id=incident.pk)
+    data = form.cleaned_data
+    return _done(
+        request,
+        incident,
+        "Corrective action added.",
+        lambda: actions.add_corrective_action(
+            acting_user=request.user, incident=incident, what=data["what"], owner=data["owner"], due_on=data["due_on"]
+        ),
+    )
+
+
+def _corrective_action(incident, action_id):
+    action = incident.corrective_actions.filter(pk=action_id).first()
+    if action is None:
+        raise Http404
+    return action
+
+
+@requires(TRIAGE_INCIDENTS)
+@require_POST
+def action_done(request, incident_id, action_id):
+    incident = _triage_target(request, incident_id)
+    action = _corrective_action(incident, action_id)
+    return _done(
+        request,
+        incident,
+        "Corrective action done.",
+        lambda: actions.complete_corrective_action(acting_user=request.user, action=action),
+    )
+
+
+@requires(TRIAGE_INCIDENTS)
+@require_POST
+def action_verify(request, incident_id, action_id):
+    incident = _triage_target(request, incident_id)
+    action = _corrective_action(incident, action_id)
+    return _done(
+        request,
+        incident,
+        "Corrective action verified.",
+        lambda: actions.verify_corrective_action(acting_user=request.user, action=action),
+    )
+
+
+@requires(VIEW_SECURITY_EVENTS)
+def security_dashboard(request):
+    user = request.user
+    try:
+        days = max(1, min(90, int(request.GET.get("days", 14))))
+    except ValueError:
+        days = 14
+    open_incidents = queries.incidents_visible_to(user).exclude(status=Status.CLOSED)
+    if not user.is_system_admin:
+        open_incidents = open_incidents.filter(agency_id=user.agency_id)
+    return render(
+        request,
+        "incidents/dashboard.html",
+        {
+            "open_incidents": open_incidents[:50],
+            "stats": queries.security_dashboard(user, days=days),
+            "days": days,
+            "day_choices": [7, 14, 30, 90],
+            "recipient_roles": RecipientRole,
+        },
+    )

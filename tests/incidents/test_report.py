@@ -1,0 +1,155 @@
+"""Reporting an incident: the form, the reference, what the reporter sees, bad input."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import actions
+from incidents.models import Category, Incident, Notification, RecipientRole, Severity, Status, TimelineEntry
+from tests.incidents.support import report
+
+pytestmark = pytest.mark.django_db
+
+FMT = "%Y-%m-%dT%H:%M"
+
+
+def form_data(**overrides):
+    now = timezone.localtime()
+    data = {
+        "category": Category.LOST_DEVICE,
+        "occurred_at": (now - timedelta(hours=5)).strftime(FMT),
+        "discovered_at": (now - timedelta(hours=1)).strftime(FMT),
+        "description": "Laptop left in a taxi after the outreach shift.",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_intake_reports_an_incident_and_sees_its_reference_and_next_steps(client_for, intake, escalation_staff):
+    client = client_for(intake)
+    response = client.post(reverse("incidents:report"), form_data(), follow=True)
+    incident = Incident.objects.get()
+    year = timezone.localtime(incident.reported_at).year
+    assert incident.reference == f"INC-{year}-00001"
+    assert incident.reporter == intake
+    assert incident.agency == intake.agency
+    assert incident.status == Status.REPORTED
+    assert incident.severity == Severity.HIGH  # the category's default until triage
+    page = response.content.decode()
+    assert incident.reference in page
+    assert "What happens next" in page
+    assert response.redirect_chain[-1][0] == reverse("incidents:detail", args=[incident.pk])
+
+
+def test_report_page_warns_not_to_type_client_pii(client_for, intake):
+    page = client_for(intake).get(reverse("incidents:report")).content.decode()
+    assert "Never type client information here" in page
+    assert "Do not type client names" in page
+
+
+def test_references_are_sequential_per_year(intake):
+    first, second, third = (report(intake) for _ in range(3))
+    numbers = [int(i.reference.rsplit("-", 1)[1]) for i in (first, second, third)]
+    assert numbers == [1, 2, 3]
+
+
+def test_report_creates_one_escalation_row_per_recipient(intake, escalation_staff, settings):
+    incident = report(intake)
+    rows = {(n.role, n.address) for n in incident.notifications.all()}
+    assert rows == {
+        (RecipientRole.SECURITY_OFFICER, "harbor-security@example.org"),
+        (RecipientRole.AGENCY_LEAD, "harbor-lead@example.org"),
+        (RecipientRole.HMIS_LEAD, settings.HMIS_LEAD_EMAIL),
+        (RecipientRole.VENDOR_SUPPORT, settings.HMIS_VENDOR_SUPPORT_EMAIL),
+    }
+    assert all(n.state == Notification.State.PENDING for n in incident.notifications.all())
+    assert incident.timeline.filter(kind=TimelineEntry.Kind.REPORTED, actor=intake).exists()
+
+
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"occurred_at": "2999-01-01T10:00"}, "occurred_at", "cannot be in the future"),
+        ({"discovered_at": "2999-01-01T10:00"}, "discovered_at", "cannot be in the future"),
+        (
+            {"occurred_at": "2026-01-02T10:00", "discovered_at": "2026-01-01T10:00"},
+            "discovered_at",
+            "discovered before it happened",
+        ),
+        ({"category": "alien_abduction"}, "category", "Choose one of the listed categories"),
+        ({"description": ""}, "description", "required"),
+        ({"description": "Client SSN 123-45-6789 was read out"}, "description", "Social Security number"),
+    ],
+)
+def test_bad_report_is_refused_with_a_clear_message_and_nothing_saved(client_for, intake, overrides, field, message):
+    response = client_for(intake).post(reverse("incidents:report"), form_data(**overrides))
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors.get(field, []))
+    assert message in errors
+    assert not Incident.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_action_refuses_bad_input_directly(intake):
+    now = timezone.now()
+    with pytest.raises(ValidationError) as caught:
+        actions.report_incident(
+            acting_user=intake,
+            category="unknown",
+            occurred_at=now,
+            discovered_at=now,
+            description="x",
+        )
+    assert "category" in caught.value.message_dict
+    with pytest.raises(ValidationError) as caught:
+        actions.report_incident(
+            acting_user=intake,
+            category=Category.PHISHING,
+            occurred_at=now,
+            discovered_at=now - timedelta(days=1),
+            description="x",
+        )
+    assert "discovered_at" in caught.value.message_dict
+    with pytest.raises(ValidationError):
+        actions.report_incident(
+            acting_user=intake,
+            category=Category.PHISHING,
+            occurred_at=now + timedelta(days=1),
+            discovered_at=now + timedelta(days=1),
+            description="x",
+        )
+    assert not Incident.objects.exists()
+
+
+def test_reporter_follows_status_but_not_the_security_officers_notes(client_for, intake, security_officer):
+    incident = report(intake)
+    actions.triage_incident(acting_user=security_officer, incident=incident, severity=Severity.CRITICAL)
+    actions.move_incident(acting_user=security_officer, incident=incident, to_status=Status.TRIAGED)
+    page = client_for(intake).get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    assert "Triaged" in page
+    assert "Escalation" not in page  # the escalation table is for the security officer
+    assert "severity Medium" not in page
+    assert "Save triage" not in page
+    listing = client_for(intake).get(reverse("incidents:list")).content.decode()
+    assert incident.reference in listing
+    assert "My incident reports" in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reports_never_share_a_reference():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def take(_):
+        try:
+            return actions.next_reference(timezone.now())
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        references = list(pool.map(take, range(40)))
+    assert len(set(references)) == 40
