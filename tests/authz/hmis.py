@@ -30,6 +30,7 @@ EXPECTATIONS = {
     "session-status": Expect(public=True, overrides={"anonymous": 401}),
     "session-extend": Expect(allowed=SIGNED_IN, method="post"),
     "health": Expect(public=True),
+    "privacy-screen": Expect(allowed=SIGNED_IN, ok=302, method="post", data={"next": "/"}),
     "user-list": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
     "user-invite": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
     "user-detail": Expect(allowed=MANAGERS, outsiders=("other_agency_lead",), kwargs=harbor_user),
