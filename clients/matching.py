@@ -131,7 +131,7 @@ def candidate_ids(pieces: Pieces, *, exclude_id=None) -> list:
         f"(SELECT id FROM clients_client WHERE {column} = %s LIMIT {PER_KEY_LIMIT})"  # noqa: S608
         for column in keys
     ]
-    sql = " UNION ".join(branches) + f" LIMIT {CANDIDATE_CAP + 1}"
+    sql = f"SELECT id FROM ({' UNION '.join(branches)}) AS candidates LIMIT {CANDIDATE_CAP + 1}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, list(keys.values()))
         ids = [row[0] for row in cursor.fetchall()]

@@ -30,6 +30,7 @@ from hmis.permissions import (
     CREATE_CLIENTS,
     EDIT_CLIENTS,
     MANAGE_PROJECTS,
+    REVEAL_CLIENT_PII,
     REVIEW_DUPLICATES,
     VIEW_CLIENTS,
     has_permission,
@@ -96,6 +97,9 @@ def search(request):
         actions.record_search_matches(acting_user=request.user, client_ids=[m.client.id for m in matches])
         request.session[SEARCHED_AT] = int(time.time())
         context.update(searched=True, matches=matches, privacy=viewer.privacy)
+        if viewer.privacy:
+            # Do not echo what was typed while the screen may be seen by others.
+            context["form"] = SearchForm()
     return render(request, "clients/search.html", context)
 
 
@@ -175,7 +179,7 @@ def detail(request, client_id):
     return render(request, "clients/detail.html", _detail_context(request, client))
 
 
-@requires(VIEW_CLIENTS)
+@requires(REVEAL_CLIENT_PII)
 @require_POST
 def reveal(request, client_id):
     """Answer with the same page, one field unmasked: no redirect, nothing in the URL."""
