@@ -90,7 +90,9 @@ def test_security_officer_and_lead_see_masked_records_only(persona, intake, clie
     assert "3456" not in page
     assert "Reveal a field" not in page and "Edit record" not in page
     assert "Access history" in page
-    assert browser.post(f"/clients/{client.pk}/reveal/", {"field": "ssn", "reason": "security_review"}).status_code == 403
+    assert (
+        browser.post(f"/clients/{client.pk}/reveal/", {"field": "ssn", "reason": "security_review"}).status_code == 403
+    )
     assert CANARY_FIRST not in text(browser.get("/clients/"))
 
 
@@ -100,7 +102,9 @@ def test_sensitive_assessment_answers_hidden_from_masked_roles(intake, security_
     client = make_client(intake)
     enrollment = make_enrollment(intake, client)
     actions.record_assessment(
-        acting_user=intake, enrollment=enrollment, **assessment_answers(domestic_violence_survivor=1, currently_fleeing=1)
+        acting_user=intake,
+        enrollment=enrollment,
+        **assessment_answers(domestic_violence_survivor=1, currently_fleeing=1),
     )
     staff_page = text(client_for(intake).get(f"/clients/{client.pk}/"))
     assert "$640" in staff_page

@@ -58,7 +58,9 @@ def test_supervisor_names_a_colleague_on_a_confidential_record(intake, superviso
     assert client.pk in visible(colleague)
 
 
-def test_sharing_grants_the_other_agency_group_and_revoking_ends_it(intake, other_intake, other_security_officer, eastside):
+def test_sharing_grants_the_other_agency_group_and_revoking_ends_it(
+    intake, other_intake, other_security_officer, eastside
+):
     client = make_client(intake)
     actions.grant_client_access(group_or_user=eastside.group, client=client)
     assert client.pk in visible(other_intake)

@@ -126,7 +126,10 @@ def test_exit_needs_a_destination_and_cannot_precede_entry(intake):
     enrollment = make_enrollment(intake, client)
     with pytest.raises(ValidationError) as caught:
         actions.exit_enrollment(
-            acting_user=intake, enrollment=enrollment, exit_date=enrollment.entry_date - datetime.timedelta(days=1), destination=410
+            acting_user=intake,
+            enrollment=enrollment,
+            exit_date=enrollment.entry_date - datetime.timedelta(days=1),
+            destination=410,
         )
     assert "before the entry date" in caught.value.message_dict["exit_date"][0]
     actions.exit_enrollment(acting_user=intake, enrollment=enrollment, exit_date=TODAY, destination=410)
@@ -139,7 +142,9 @@ def test_assessment_dates_and_answers_are_checked(intake):
     enrollment = make_enrollment(intake, client)
     with pytest.raises(ValidationError) as caught:
         actions.record_assessment(
-            acting_user=intake, enrollment=enrollment, **assessment_answers(assessment_date=TODAY + datetime.timedelta(days=2))
+            acting_user=intake,
+            enrollment=enrollment,
+            **assessment_answers(assessment_date=TODAY + datetime.timedelta(days=2)),
         )
     assert "future" in caught.value.message_dict["assessment_date"][0]
     with pytest.raises(ValidationError) as caught:
@@ -148,7 +153,9 @@ def test_assessment_dates_and_answers_are_checked(intake):
         )
     assert "income" in caught.value.message_dict["monthly_income"][0].lower()
     assessment = actions.record_assessment(
-        acting_user=intake, enrollment=enrollment, **assessment_answers(domestic_violence_survivor=1, currently_fleeing=1)
+        acting_user=intake,
+        enrollment=enrollment,
+        **assessment_answers(domestic_violence_survivor=1, currently_fleeing=1),
     )
     assert assessment.get_domestic_violence_survivor_display() == "Yes"
 

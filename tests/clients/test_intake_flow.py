@@ -70,9 +70,9 @@ def test_search_then_create_enrol_and_assess(intake, client_for):
 
 
 def test_enrolment_refuses_another_agencys_project(intake, other_intake, client_for):
-    from clients import actions
     from django.core.exceptions import ValidationError
 
+    from clients import actions
     from tests.clients.helpers import make_client
 
     client = make_client(intake)

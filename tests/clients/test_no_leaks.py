@@ -11,7 +11,6 @@ from django.db import connection
 from clients import actions
 from hmis.models import AccessEvent
 from tests.clients.helpers import (
-    CANARY_ADDRESS,
     CANARY_EMAIL,
     CANARY_FIRST,
     CANARY_LAST,

@@ -46,9 +46,13 @@ def test_one_typo_in_each_field_still_finds_the_client(intake):
 
 
 def test_placeholder_values_never_match(intake):
-    a = make_client(intake, ssn="", ssn_data_quality=99, dob=None, dob_data_quality=8, first_name="Ann", last_name="Lee")
+    a = make_client(
+        intake, ssn="", ssn_data_quality=99, dob=None, dob_data_quality=8, first_name="Ann", last_name="Lee"
+    )
     make_client(intake, ssn="", ssn_data_quality=99, dob=None, dob_data_quality=8, first_name="Bo", last_name="Kim")
-    assert all(getattr(a, column) is None for column in ("ssn4_dob_bidx", "initials_dob_bidx", "ssn4_last_initial_bidx"))
+    assert all(
+        getattr(a, column) is None for column in ("ssn4_dob_bidx", "initials_dob_bidx", "ssn4_last_initial_bidx")
+    )
     assert search(intake, dob=datetime.date(1900, 1, 1), ssn4="0000") == []
     pieces = matching.Pieces.of(first_name="Ann", last_name="Lee", dob=datetime.date(1900, 1, 1), ssn="000000000")
     assert pieces.dob == "" and pieces.ssn4 == ""
@@ -119,10 +123,57 @@ def test_system_admin_reviews_possible_duplicates(intake, other_intake, system_a
     assert pair.status == "distinct" and pair.resolved_by == system_admin
 
 
-FIRST = ["James", "Maria", "Robert", "Linda", "Michael", "Aisha", "Wei", "Carlos", "Fatima", "Olga", "Dmitri", "Priya",
-         "Kwame", "Sofia", "Liam", "Noah", "Emma", "Ava", "Mateo", "Yusuf", "Hana", "Ines", "Tariq", "Rosa", "Pavel"]
-LAST = ["Smith", "Johnson", "Nguyen", "Garcia", "Okafor", "Kowalski", "Haddad", "Tanaka", "Brown", "Rossi", "Silva",
-        "Ivanova", "Mensah", "Schmidt", "Dubois", "Lopez", "Khan", "Murphy", "Andersen", "Novak", "Ortiz", "Chen"]
+FIRST = [
+    "James",
+    "Maria",
+    "Robert",
+    "Linda",
+    "Michael",
+    "Aisha",
+    "Wei",
+    "Carlos",
+    "Fatima",
+    "Olga",
+    "Dmitri",
+    "Priya",
+    "Kwame",
+    "Sofia",
+    "Liam",
+    "Noah",
+    "Emma",
+    "Ava",
+    "Mateo",
+    "Yusuf",
+    "Hana",
+    "Ines",
+    "Tariq",
+    "Rosa",
+    "Pavel",
+]
+LAST = [
+    "Smith",
+    "Johnson",
+    "Nguyen",
+    "Garcia",
+    "Okafor",
+    "Kowalski",
+    "Haddad",
+    "Tanaka",
+    "Brown",
+    "Rossi",
+    "Silva",
+    "Ivanova",
+    "Mensah",
+    "Schmidt",
+    "Dubois",
+    "Lopez",
+    "Khan",
+    "Murphy",
+    "Andersen",
+    "Novak",
+    "Ortiz",
+    "Chen",
+]
 
 
 def typo(word, rng):
@@ -142,8 +193,13 @@ def test_one_typo_recall_on_a_small_generated_set(intake):
     for i in range(300):
         dob = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.randrange(20000))
         values = client_values(
-            first_name=rng.choice(FIRST), last_name=rng.choice(LAST), dob=dob, ssn=f"21{i:07d}"[:9],
-            phone="", email="", last_permanent_address="",
+            first_name=rng.choice(FIRST),
+            last_name=rng.choice(LAST),
+            dob=dob,
+            ssn=f"21{i:07d}"[:9],
+            phone="",
+            email="",
+            last_permanent_address="",
         )
         values["ssn"] = f"{rng.randrange(1, 665):03d}{rng.randrange(1, 99):02d}{rng.randrange(1, 9999):04d}"
         made.append((actions.create_client(acting_user=intake, **values), values))

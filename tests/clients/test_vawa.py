@@ -46,7 +46,14 @@ def test_posting_pii_to_a_victim_service_provider_form_is_ignored_or_refused(vsp
     browser.get("/clients/intake/")
     browser.post(
         "/clients/intake/new/",
-        {"birth_year": 1990, "race_ethnicity": [9], "sex": 9, "veteran_status": 9, "first_name": "Sneaky", "ssn": "219873456"},
+        {
+            "birth_year": 1990,
+            "race_ethnicity": [9],
+            "sex": 9,
+            "veteran_status": 9,
+            "first_name": "Sneaky",
+            "ssn": "219873456",
+        },
     )
     client = Client.objects.get()
     assert client.first_name is None and client.ssn is None
