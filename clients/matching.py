@@ -17,6 +17,8 @@ column                     pieces                             survives a typo in
 =========================  =================================  ===========================
 name_bidx                  last name, first name (exact)      DOB, SSN
 name_phonetic_bidx         NYSIIS(last), NYSIIS(first)        DOB, SSN, most name typos
+name_phonetic_year_bidx    both NYSIIS codes, birth year      day or month of the DOB (narrows
+                                                              common names)
 last_phonetic_dob_bidx     NYSIIS(last), DOB                  first name, SSN
 first_phonetic_dob_bidx    NYSIIS(first), DOB                 last name, SSN
 initials_dob_bidx          first and last initials, DOB       names (not the initials)
@@ -39,6 +41,7 @@ from hmis.blind_index import blind_index, normalize_date, normalize_name, normal
 KEYS: dict[str, tuple[tuple[str, ...], int]] = {
     "name_bidx": (("last", "first"), 20),
     "name_phonetic_bidx": (("last_ph", "first_ph"), 20),
+    "name_phonetic_year_bidx": (("last_ph", "first_ph", "year"), 20),
     "last_phonetic_dob_bidx": (("last_ph", "dob"), 20),
     "first_phonetic_dob_bidx": (("first_ph", "dob"), 20),
     "initials_dob_bidx": (("initials", "dob"), 20),
@@ -102,6 +105,8 @@ class Pieces:
             return self.last[:1]
         if name == "first_initial":
             return self.first[:1]
+        if name == "year":
+            return self.dob[:4]
         if name == "initials":
             return self.first[:1] + self.last[:1] if self.first and self.last else ""
         return getattr(self, name)

@@ -106,6 +106,7 @@ class Client(models.Model):
     # Blind indexes (see clients.matching): written by actions from the values above.
     name_bidx = _index_field()
     name_phonetic_bidx = _index_field()
+    name_phonetic_year_bidx = _index_field()
     last_phonetic_dob_bidx = _index_field()
     first_phonetic_dob_bidx = _index_field()
     initials_dob_bidx = _index_field()

@@ -55,8 +55,19 @@ def clients_visible_to(user):
 
 
 def get_client_for(user, client_id) -> Client:
-    client = clients_visible_to(user).select_related("owning_agency").filter(pk=client_id).first()
+    """The client if ``user`` may see it, else 404 (missing and not-yours alike).
+
+    Same rule as ``clients_visible_to``; the common case (own agency, not
+    confidential) is answered without the permission subqueries.
+    """
+    if not permissions.has_permission(user, permissions.VIEW_CLIENTS) or not user.agency_id:
+        raise Http404
+    client = Client.objects.select_related("owning_agency").filter(pk=client_id).first()
     if client is None:
+        raise Http404
+    if client.owning_agency_id == user.agency_id and not client.confidential:
+        return client
+    if not clients_visible_to(user).filter(pk=client.pk).exists():
         raise Http404
     return client
 
@@ -106,7 +117,7 @@ def assessments_of(user, client):
     return Assessment.objects.filter(enrollment__client=client).select_related("enrollment__project")
 
 
-def history_of(user, client, *, limit=200):
+def history_of(user, client, *, limit=100):
     return access_history(client)[:limit]
 
 

@@ -26,6 +26,7 @@ from clients.forms import (
     SearchForm,
 )
 from clients.masking import MaskedClient, assessment_rows
+from hmis.models import AccessEvent
 from hmis.permissions import (
     CREATE_CLIENTS,
     EDIT_CLIENTS,
@@ -168,6 +169,8 @@ def _detail_context(request, client, *, revealed="", reveal_form=None):
         "can_enrol": can_edit,
         "can_reveal": can_reveal,
         "reveal_form": reveal_form or (RevealForm(fields=masked.revealable) if can_reveal else None),
+        "reveal_fields": masked.revealable,
+        "reveal_reasons": AccessEvent.Reason.choices,
         "privacy": viewer.privacy,
     }
 

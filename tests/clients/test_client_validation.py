@@ -168,7 +168,8 @@ def test_sensitive_assessment_answers_are_encrypted_at_rest(intake):
     assessment = actions.record_assessment(acting_user=intake, enrollment=enrollment, **assessment_answers())
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT disabling_condition, domestic_violence_survivor, monthly_income FROM clients_assessment WHERE id=%s",
+            "SELECT disabling_condition, domestic_violence_survivor, monthly_income"
+            " FROM clients_assessment WHERE id=%s",
             [assessment.pk],
         )
         row = cursor.fetchone()
