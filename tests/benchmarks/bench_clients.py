@@ -183,7 +183,7 @@ def typo_query(i, rng):
         elif kind == "month_day_swap" and d.day <= 12 and d.day != d.month:
             terms["dob"] = d.replace(month=d.day, day=d.month)
         else:
-            terms["dob"] = d.replace(year=d.year + rng.choice([-1, 1, -10, 10]))
+            terms["dob"] = d.replace(year=d.year + rng.choice([-1, 1, -10, 10]), day=min(d.day, 28))
     else:
         word = terms[which]
         pos = rng.randrange(1, len(word)) if len(word) > 1 else 0
