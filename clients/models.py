@@ -1,1 +1,251 @@
-# Client records, enrollments and intake assessments: see the client-records issue.
+"""Clients (HUD Universal Data Elements), projects, enrollments and intake
+assessments, with the object-permission rows that extend who sees a client.
+
+Identifying values are encrypted (``hmis.crypto``) and searched only through
+the blind-index columns (``clients.matching``). Nothing here is written
+except through ``clients.actions``; nothing is read except through
+``clients.queries``.
+"""
+
+import secrets
+import uuid
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from clients import hud
+from clients.matching import INDEX_COLUMNS, KEYS
+from hmis.audit import register_audited
+from hmis.crypto import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedIntegerField,
+    EncryptedTextField,
+)
+
+# No 0/O or 1/I: a reference is read aloud and typed.
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_reference() -> str:
+    return "C-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+
+
+class Project(models.Model):
+    """An agency's program (HUD 2.02) that clients are enrolled in."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey("hmis.Agency", on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField(max_length=200)
+    project_type = models.PositiveSmallIntegerField(choices=hud.ProjectType.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="project_unique_name_per_agency")]
+
+    def __str__(self):
+        return self.name
+
+
+def _index_field():
+    return models.CharField(max_length=8, null=True, blank=True, editable=False)
+
+
+class Client(models.Model):
+    """One person, owned by the agency that created the record.
+
+    ``__str__`` is the reference code only: django-auditlog stores it as the
+    object's description, so it must never hold a name.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    owning_agency = models.ForeignKey("hmis.Agency", on_delete=models.PROTECT, related_name="clients")
+    created_by = models.ForeignKey("hmis.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # 3.01 Name
+    first_name = EncryptedCharField(max_length=50, null=True, blank=True)
+    middle_name = EncryptedCharField(max_length=50, null=True, blank=True)
+    last_name = EncryptedCharField(max_length=50, null=True, blank=True)
+    name_suffix = EncryptedCharField(max_length=20, null=True, blank=True)
+    name_data_quality = models.PositiveSmallIntegerField(choices=hud.NameDataQuality.choices)
+    # 3.02 SSN: nine digits, or the last four for a partial SSN (data quality 2).
+    ssn = EncryptedCharField("SSN", max_length=9, null=True, blank=True)
+    ssn_data_quality = models.PositiveSmallIntegerField("SSN data quality", choices=hud.SSNDataQuality.choices)
+    # 3.03 Date of birth; an anonymous record keeps only the birth year.
+    dob = EncryptedDateField("date of birth", null=True, blank=True)
+    dob_data_quality = models.PositiveSmallIntegerField("DOB data quality", choices=hud.DOBDataQuality.choices)
+    birth_year = EncryptedIntegerField(null=True, blank=True)
+    # 3.04, 3.06, 3.07
+    race_ethnicity = ArrayField(
+        models.PositiveSmallIntegerField(choices=hud.RaceEthnicity.choices), default=list, blank=True
+    )
+    sex = models.PositiveSmallIntegerField(choices=hud.Sex.choices, default=hud.Sex.NOT_COLLECTED)
+    veteran_status = models.PositiveSmallIntegerField(choices=hud.NoYes.choices, default=hud.NoYes.NOT_COLLECTED)
+    # Contact and last permanent address
+    phone = EncryptedCharField(max_length=30, null=True, blank=True)
+    email = EncryptedCharField("e-mail", max_length=254, null=True, blank=True)
+    last_permanent_address = EncryptedTextField(null=True, blank=True)
+
+    confidential = models.BooleanField(
+        default=False,
+        help_text="Only staff named on the record see it (for example a domestic-violence survivor).",
+    )
+    is_anonymous = models.BooleanField(
+        "anonymous record",
+        default=False,
+        help_text="No name, SSN, full birth date or contact is kept; the reference code identifies the client.",
+    )
+
+    # Blind indexes (see clients.matching): written by actions from the values above.
+    name_bidx = _index_field()
+    name_phonetic_bidx = _index_field()
+    name_phonetic_year_bidx = _index_field()
+    last_phonetic_dob_bidx = _index_field()
+    first_phonetic_dob_bidx = _index_field()
+    initials_dob_bidx = _index_field()
+    ssn4_dob_bidx = _index_field()
+    ssn4_last_initial_bidx = _index_field()
+    ssn4_first_initial_bidx = _index_field()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=[column], name=f"client_{column[:-5]}_idx", condition=Q(**{f"{column}__isnull": False}))
+            for column in INDEX_COLUMNS
+        ] + [models.Index(fields=["owning_agency", "-created_at"], name="client_agency_created_idx")]
+
+    def __str__(self):
+        return f"Client {self.reference}"
+
+    def clean(self):
+        from clients.validation import validate_client
+
+        validate_client(self)
+
+    def refresh_indexes(self):
+        """Recompute the blind indexes from the current (plaintext) values."""
+        from clients.matching import Pieces
+
+        keys = Pieces.of(first_name=self.first_name, last_name=self.last_name, dob=self.dob, ssn=self.ssn).keys()
+        for column in KEYS:
+            setattr(self, column, keys[column])
+
+    @property
+    def year_of_birth(self):
+        return self.dob.year if self.dob else self.birth_year
+
+
+class ClientUserObjectPermission(UserObjectPermissionBase):
+    """guardian's direct-FK row: one named user may see one client."""
+
+    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
+
+
+class ClientGroupObjectPermission(GroupObjectPermissionBase):
+    """guardian's direct-FK row: one agency's group may see one client (a live share)."""
+
+    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
+
+
+class Enrollment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="enrollments")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="enrollments")
+    entry_date = models.DateField()  # 3.10 Project Start Date
+    exit_date = models.DateField(null=True, blank=True)  # 3.11 Project Exit Date
+    destination = models.PositiveSmallIntegerField(choices=hud.DESTINATION_CHOICES, null=True, blank=True)
+    relationship_to_hoh = models.PositiveSmallIntegerField(
+        "relationship to head of household", choices=hud.RelationshipToHoH.choices
+    )
+    created_by = models.ForeignKey("hmis.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-entry_date", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(exit_date__isnull=True) | Q(exit_date__gte=models.F("entry_date")),
+                name="enrollment_exit_not_before_entry",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Enrollment {self.pk}"
+
+
+class Assessment(models.Model):
+    """The intake assessment of one enrollment. Sensitive answers are encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="assessments")
+    assessment_date = models.DateField()
+    prior_living_situation = models.PositiveSmallIntegerField(choices=hud.LIVING_SITUATION_CHOICES)
+    length_of_stay = models.PositiveSmallIntegerField(
+        "length of stay in prior living situation", choices=hud.LengthOfStay.choices
+    )
+    disabling_condition = EncryptedIntegerField(choices=hud.NoYes.choices)
+    income_from_any_source = EncryptedIntegerField(choices=hud.NoYes.choices)
+    monthly_income = EncryptedIntegerField("total monthly income (dollars)", null=True, blank=True)
+    non_cash_benefits = EncryptedIntegerField("non-cash benefits from any source", choices=hud.NoYes.choices)
+    health_insurance = EncryptedIntegerField("covered by health insurance", choices=hud.NoYes.choices)
+    domestic_violence_survivor = EncryptedIntegerField(choices=hud.NoYes.choices)
+    currently_fleeing = EncryptedIntegerField(
+        "currently fleeing domestic violence", choices=hud.NoYes.choices, null=True, blank=True
+    )
+    notes = EncryptedTextField(null=True, blank=True)
+    created_by = models.ForeignKey("hmis.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-assessment_date", "-created_at"]
+
+    def __str__(self):
+        return f"Assessment {self.pk}"
+
+
+class PossibleDuplicate(models.Model):
+    """A new client that strongly matched a record its creator could not see.
+
+    Reviewed by the system admin; the creator is never told about the other record.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To review"
+        DUPLICATE = "duplicate", "Same person"
+        DISTINCT = "distinct", "Different people"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    new_client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    existing_client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    found_by = models.ForeignKey("hmis.User", on_delete=models.PROTECT, related_name="+")
+    found_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey("hmis.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["new_client", "existing_client"], name="duplicate_pair_once"),
+        ]
+
+    def __str__(self):
+        return f"Possible duplicate {self.pk}"
+
+
+register_audited(Project)
+# The index columns are derived from encrypted values: keep them out of the diff too.
+register_audited(Client, exclude=list(INDEX_COLUMNS))
+register_audited(Enrollment)
+register_audited(Assessment)
+register_audited(PossibleDuplicate)
+register_audited(ClientUserObjectPermission)
+register_audited(ClientGroupObjectPermission)

@@ -2,6 +2,7 @@ from django.conf import settings
 
 from hmis import permissions
 from hmis.models import Role
+from hmis.privacy import privacy_screen_on
 
 
 def shell(request):
@@ -15,6 +16,12 @@ def shell(request):
             nav.append(("user-list", "Users"))
         if permissions.has_permission(user, permissions.MANAGE_AGENCIES):
             nav.append(("agency-list", "Agencies"))
+        if permissions.has_permission(user, permissions.VIEW_CLIENTS):
+            nav.append(("clients:list", "Clients"))
+        if permissions.has_permission(user, permissions.CREATE_CLIENTS):
+            nav.append(("clients:search", "New intake"))
+        if permissions.has_permission(user, permissions.REVIEW_DUPLICATES):
+            nav.append(("clients:duplicates", "Possible duplicates"))
         if permissions.has_permission(user, permissions.VIEW_SECURITY_EVENTS):
             nav.append(("security-events", "Security"))
             nav.append(("incidents:dashboard", "Security dashboard"))
@@ -28,6 +35,8 @@ def shell(request):
         "training_due_soon": signed_in and user.training_due_soon(),
         "nav_items": nav,
         "signed_in": signed_in,
+        # Every template can honour it; client data is masked server-side by the views.
+        "privacy_screen": signed_in and privacy_screen_on(request),
         "idle_timeout_seconds": settings.HMIS_IDLE_TIMEOUT_SECONDS,
         "idle_warning_seconds": settings.HMIS_IDLE_WARNING_SECONDS,
         "hmis_lead_name": settings.HMIS_LEAD_NAME,

@@ -80,6 +80,27 @@ WAIVE_CORRECTIVE_ACTIONS = define(
 )
 USE_ADMIN_SITE = define("admin.use", "Use the Django admin site (read-mostly, for support)", {Role.SYSTEM_ADMIN})
 
+# --- Clients (clients app). Which clients: clients.queries; these say what kind of access.
+# Security officers and agency leads see their agency's clients masked (initials,
+# birth year) and the access history, and cannot reveal: they hold VIEW_CLIENTS only.
+VIEW_CLIENTS = define(
+    "clients.view",
+    "Open the agency's client records (masked; names only for case workers) and their access history",
+    {Role.INTAKE, Role.SUPERVISOR, Role.SECURITY_OFFICER, Role.AGENCY_LEAD},
+)
+CREATE_CLIENTS = define(
+    "clients.create", "Search before create, create clients, enrol them and record intake", STAFF
+)
+EDIT_CLIENTS = define("clients.edit", "Edit the records of the agency's own clients", STAFF)
+REVEAL_CLIENT_PII = define(
+    "clients.reveal", "Reveal one masked field of a client (SSN, birth date, contact) with a recorded reason", STAFF
+)
+SEE_CLIENT_NAMES = define("clients.names", "See clients' names (others see initials)", STAFF)
+MANAGE_PROJECTS = define("clients.projects", "Add and close the agency's projects", {Role.SUPERVISOR, Role.AGENCY_LEAD})
+REVIEW_DUPLICATES = define(
+    "clients.duplicates.review", "Review possible duplicate clients across agencies", {Role.SYSTEM_ADMIN}
+)
+
 
 def has_permission(user, code: str) -> bool:
     perm = _REGISTRY[code]

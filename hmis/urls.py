@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
-from hmis.views import agencies, auth, dashboard, security, standing, users
+from hmis.views import agencies, auth, dashboard, privacy, security, standing, users
 
 # The admin site requires a verified second factor, like every other page.
 admin.site.__class__ = OTPAdminSite
@@ -21,6 +21,7 @@ urlpatterns = [
     path("session/status/", auth.session_status, name="session-status"),
     path("session/extend/", auth.session_extend, name="session-extend"),
     path("health/", auth.health, name="health"),
+    path("privacy-screen/", privacy.privacy_screen, name="privacy-screen"),
     path("agency/users/", users.user_list, name="user-list"),
     path("agency/users/invite/", users.user_invite, name="user-invite"),
     path("agency/users/<uuid:user_id>/", users.user_detail, name="user-detail"),

@@ -39,6 +39,7 @@ EXPECTATIONS = {
         allowed=MANAGERS, ok=302, outsiders=("other_agency_lead",), method="post", kwargs=harbor_user
     ),
     "health": Expect(public=True),
+    "privacy-screen": Expect(allowed=SIGNED_IN, ok=302, method="post", data={"next": "/"}),
     "user-list": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
     "user-invite": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
     "user-detail": Expect(allowed=MANAGERS, outsiders=("other_agency_lead",), kwargs=harbor_user),

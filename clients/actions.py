@@ -1,0 +1,368 @@
+"""Every write of the clients app: one function per business action.
+
+Each takes ``acting_user`` (keyword-only), checks the permission and the
+object rule (own agency, visible client), validates with ``full_clean``,
+writes inside one transaction under the acting user in django-auditlog, and
+records an access event where client data was touched. Values are never
+logged or put in an exception message.
+"""
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from clients import hud, queries
+from clients.masking import REVEALABLE
+from clients.models import Assessment, Client, Enrollment, PossibleDuplicate, Project
+from clients.validation import IDENTIFYING_FIELDS, VAWA_MESSAGE, validate_assessment, validate_enrollment
+from hmis import permissions
+from hmis.audit import acting_as, record_access
+from hmis.blind_index import normalize_ssn
+from hmis.models import AccessEvent, User
+
+VIEW_PERM = "clients.view_client"
+
+CLIENT_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "name_suffix",
+    "name_data_quality",
+    "ssn",
+    "ssn_data_quality",
+    "dob",
+    "dob_data_quality",
+    "birth_year",
+    "race_ethnicity",
+    "sex",
+    "veteran_status",
+    "phone",
+    "email",
+    "last_permanent_address",
+    "confidential",
+    "is_anonymous",
+)
+
+
+def _require(user, code):
+    if not permissions.has_permission(user, code):
+        raise PermissionDenied
+
+
+def _require_visible(user, client):
+    """404 (as for a missing client) unless ``user`` may see ``client``."""
+    queries.get_client_for(user, client.pk)
+
+
+def _require_editable(user, client):
+    _require(user, permissions.EDIT_CLIENTS)
+    _require_visible(user, client)
+    if not queries.can_edit(user, client):
+        raise PermissionDenied
+
+
+def _clean_values(values):
+    values = dict(values)
+    for name in ("first_name", "middle_name", "last_name", "name_suffix", "phone", "email", "last_permanent_address"):
+        if name in values:
+            values[name] = (values[name] or "").strip() or None
+    if "ssn" in values:
+        raw = (values["ssn"] or "").strip()
+        # Keep what was typed if it is not digits-and-dashes, so validation can say so.
+        values["ssn"] = (normalize_ssn(raw) if raw.replace("-", "").replace(" ", "").isdigit() else raw) or None
+    return values
+
+
+def _deidentify(client):
+    """Erase (not hide) identifying values: anonymous records and VAWA agencies."""
+    if client.dob and client.birth_year is None:
+        client.birth_year = client.dob.year
+    for name in IDENTIFYING_FIELDS:
+        setattr(client, name, None)
+    client.name_data_quality = hud.NameDataQuality.CLIENT_PREFERS_NOT
+    client.ssn_data_quality = hud.SSNDataQuality.CLIENT_PREFERS_NOT
+    client.dob_data_quality = hud.DOBDataQuality.CLIENT_PREFERS_NOT
+
+
+# --- Clients ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_client(*, acting_user, **values) -> Client:
+    """Create a client of the acting user's agency.
+
+    A victim service provider's records are de-identified: any identifying
+    value is refused. Choosing "anonymous" erases identifying values typed
+    before. A strong match with a record the user may not see (and that is
+    not confidential) goes to the duplicate-review list; the user is not told.
+    """
+    _require(acting_user, permissions.CREATE_CLIENTS)
+    unknown = set(values) - set(CLIENT_FIELDS)
+    if unknown:
+        raise ValueError(f"not client fields: {sorted(unknown)}")
+    agency = acting_user.agency
+    client = Client(owning_agency=agency, created_by=acting_user, **_clean_values(values))
+    if agency.is_victim_service_provider:
+        given = [name for name in IDENTIFYING_FIELDS if getattr(client, name) not in (None, "")]
+        if given:
+            raise ValidationError({name: VAWA_MESSAGE for name in given})
+        client.is_anonymous = True
+    if client.is_anonymous:
+        _deidentify(client)
+    client.refresh_indexes()
+    client.full_clean()
+    with acting_as(acting_user):
+        client.save()
+        if client.confidential:
+            # The creator is named on a confidential record; supervisors add others.
+            assign_perm(VIEW_PERM, acting_user, client)
+        record_access(actor=acting_user, action=AccessEvent.Action.CREATE, subject=client, reason="intake")
+        for match in queries.hidden_strong_matches(acting_user, client):
+            PossibleDuplicate.objects.get_or_create(
+                new_client=client,
+                existing_client_id=match.client.pk,
+                defaults={"score": round(match.score, 3), "found_by": acting_user},
+            )
+    return client
+
+
+@transaction.atomic
+def update_client(*, acting_user, client, **changes) -> Client:
+    """Edit a client of the user's own agency. An identifying field given as
+    ``None`` is cleared; one left out keeps its value. ``is_anonymous=True``
+    erases identifying values for good."""
+    _require_editable(acting_user, client)
+    unknown = set(changes) - set(CLIENT_FIELDS)
+    if unknown:
+        raise ValueError(f"not client fields: {sorted(unknown)}")
+    client = Client.objects.select_for_update().select_related("owning_agency").get(pk=client.pk)
+    changes = _clean_values(changes)
+    changed = [name for name, value in changes.items() if getattr(client, name) != value]
+    for name, value in changes.items():
+        setattr(client, name, value)
+    if client.is_anonymous:
+        _deidentify(client)
+    client.refresh_indexes()
+    client.full_clean()
+    with acting_as(acting_user):
+        client.save()
+        if client.confidential and "confidential" in changed:
+            assign_perm(VIEW_PERM, acting_user, client)
+        record_access(actor=acting_user, action=AccessEvent.Action.EDIT, subject=client, fields=sorted(changed))
+    return client
+
+
+def record_client_opened(*, acting_user, client) -> None:
+    """Every opening of a client page is an access event."""
+    record_access(actor=acting_user, action=AccessEvent.Action.VIEW, subject=client)
+
+
+def record_search_matches(*, acting_user, client_ids) -> None:
+    """The clients shown (masked) in a search result, for the accounting of disclosures."""
+    for client_id in client_ids:
+        record_access(
+            actor=acting_user,
+            action=AccessEvent.Action.SEARCH_MATCH,
+            subject=Client(pk=client_id),
+            reason=AccessEvent.Reason.INTAKE,
+        )
+
+
+@transaction.atomic
+def reveal_client_field(*, acting_user, client, field, reason, reason_text="", privacy_screen=False) -> str:
+    """Unmask one field of one client for one page view, with a reason.
+
+    Returns the field name to show; the value itself is read by the page
+    from the client it already holds. Recorded as an access event.
+    """
+    _require(acting_user, permissions.REVEAL_CLIENT_PII)
+    _require_visible(acting_user, client)
+    errors = {}
+    if field not in REVEALABLE:
+        errors["field"] = "Choose a field to reveal."
+    elif getattr(client, field) in (None, ""):
+        errors["field"] = "There is nothing recorded in that field."
+    if reason not in AccessEvent.Reason.values:
+        errors["reason"] = "Choose why you need to see it."
+    elif reason == AccessEvent.Reason.OTHER and not (reason_text or "").strip():
+        errors["reason_text"] = "Say why you need to see it."
+    if privacy_screen:
+        errors.setdefault("field", "The privacy screen is on. Switch it off to reveal a field.")
+    if errors:
+        raise ValidationError(errors)
+    record_access(
+        actor=acting_user,
+        action=AccessEvent.Action.REVEAL,
+        subject=client,
+        fields=[field],
+        reason=reason,
+        reason_text=(reason_text or "").strip(),
+    )
+    return field
+
+
+# --- Who else may see a client (guardian direct-FK rows) ----------------------------------
+
+
+def _check_grantee(group_or_user):
+    if isinstance(group_or_user, User):
+        return
+    if isinstance(group_or_user, Group) and hasattr(group_or_user, "agency"):
+        return
+    # Role groups ("intake") span every agency: granting to one would leak a client everywhere.
+    raise ValueError("grant client access to a user or to an agency's group only")
+
+
+@transaction.atomic
+def grant_client_access(*, group_or_user, client, acting_user=None):
+    """Let one user, or one agency's group, see one client (``view_client`` on
+    that object only). Called by the sharing app while a referral is live and
+    by supervisors naming staff on a confidential record. Idempotent."""
+    _check_grantee(group_or_user)
+    with acting_as(acting_user):
+        assign_perm(VIEW_PERM, group_or_user, client)
+
+
+@transaction.atomic
+def revoke_client_access(*, group_or_user, client, acting_user=None):
+    """Remove that grant; access ends at the next request. Idempotent."""
+    _check_grantee(group_or_user)
+    with acting_as(acting_user):
+        remove_perm(VIEW_PERM, group_or_user, client)
+
+
+@transaction.atomic
+def name_staff_on_client(*, acting_user, client, staff_user):
+    """A supervisor names a colleague of the agency on a confidential record."""
+    _require(acting_user, permissions.EDIT_CLIENTS)
+    if not acting_user.has_role("supervisor"):
+        raise PermissionDenied
+    _require_editable(acting_user, client)
+    if staff_user.agency_id != client.owning_agency_id or not staff_user.is_active:
+        raise ValidationError({"staff_user": "Choose an active colleague of the client's agency."})
+    grant_client_access(group_or_user=staff_user, client=client, acting_user=acting_user)
+
+
+# --- Projects, enrollments, assessments -------------------------------------------------------
+
+
+@transaction.atomic
+def create_project(*, acting_user, name, project_type) -> Project:
+    _require(acting_user, permissions.MANAGE_PROJECTS)
+    project = Project(agency=acting_user.agency, name=(name or "").strip(), project_type=project_type)
+    try:
+        project.full_clean()
+    except ValidationError as error:
+        if "__all__" in getattr(error, "error_dict", {}):
+            raise ValidationError({"name": "Your agency already has a project with that name."})
+        raise
+    with acting_as(acting_user):
+        project.save()
+    return project
+
+
+@transaction.atomic
+def set_project_active(*, acting_user, project, active) -> Project:
+    _require(acting_user, permissions.MANAGE_PROJECTS)
+    if project.agency_id != acting_user.agency_id:
+        raise Http404
+    project.is_active = bool(active)
+    with acting_as(acting_user):
+        project.save(update_fields=["is_active"])
+    return project
+
+
+@transaction.atomic
+def enrol_client(*, acting_user, client, project, entry_date, relationship_to_hoh) -> Enrollment:
+    _require_editable(acting_user, client)
+    if project.agency_id != acting_user.agency_id or not project.is_active:
+        raise ValidationError({"project": "Choose one of your agency's open projects."})
+    enrollment = Enrollment(
+        client=client,
+        project=project,
+        entry_date=entry_date,
+        relationship_to_hoh=relationship_to_hoh,
+        created_by=acting_user,
+    )
+    validate_enrollment(enrollment, client)
+    enrollment.full_clean()
+    with acting_as(acting_user):
+        enrollment.save()
+        record_access(
+            actor=acting_user, action=AccessEvent.Action.EDIT, subject=client, fields=["enrollment"], reason="intake"
+        )
+    return enrollment
+
+
+@transaction.atomic
+def exit_enrollment(*, acting_user, enrollment, exit_date, destination) -> Enrollment:
+    client = enrollment.client
+    _require_editable(acting_user, client)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.exit_date:
+        raise ValidationError({"exit_date": "This enrollment has already ended."})
+    enrollment.exit_date = exit_date
+    enrollment.destination = destination
+    validate_enrollment(enrollment, client)
+    enrollment.full_clean()
+    with acting_as(acting_user):
+        enrollment.save()
+        record_access(actor=acting_user, action=AccessEvent.Action.EDIT, subject=client, fields=["enrollment exit"])
+    return enrollment
+
+
+ASSESSMENT_FIELDS = (
+    "assessment_date",
+    "prior_living_situation",
+    "length_of_stay",
+    "disabling_condition",
+    "income_from_any_source",
+    "monthly_income",
+    "non_cash_benefits",
+    "health_insurance",
+    "domestic_violence_survivor",
+    "currently_fleeing",
+    "notes",
+)
+
+
+@transaction.atomic
+def record_assessment(*, acting_user, enrollment, **answers) -> Assessment:
+    client = enrollment.client
+    _require_editable(acting_user, client)
+    unknown = set(answers) - set(ASSESSMENT_FIELDS)
+    if unknown:
+        raise ValueError(f"not assessment fields: {sorted(unknown)}")
+    if isinstance(answers.get("notes"), str):
+        answers["notes"] = answers["notes"].strip() or None
+    assessment = Assessment(enrollment=enrollment, created_by=acting_user, **answers)
+    assessment.full_clean()
+    validate_assessment(assessment, enrollment)
+    with acting_as(acting_user):
+        assessment.save()
+        record_access(
+            actor=acting_user, action=AccessEvent.Action.EDIT, subject=client, fields=["assessment"], reason="intake"
+        )
+    return assessment
+
+
+# --- Duplicate review -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def resolve_possible_duplicate(*, acting_user, duplicate, status) -> PossibleDuplicate:
+    _require(acting_user, permissions.REVIEW_DUPLICATES)
+    if status not in (PossibleDuplicate.Status.DUPLICATE, PossibleDuplicate.Status.DISTINCT):
+        raise ValidationError({"status": "Choose same person or different people."})
+    duplicate = PossibleDuplicate.objects.select_for_update().get(pk=duplicate.pk)
+    if duplicate.status != PossibleDuplicate.Status.OPEN:
+        raise ValidationError("This pair was already reviewed.")
+    duplicate.status = status
+    duplicate.resolved_by = acting_user
+    duplicate.resolved_at = timezone.now()
+    with acting_as(acting_user):
+        duplicate.save()
+    return duplicate

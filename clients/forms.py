@@ -1,0 +1,243 @@
+"""Forms for search, intake and reveal. Labels and help say what HUD asks
+and why; validation messages come from ``clients.validation``."""
+
+import datetime
+import re
+
+from django import forms
+
+from clients import hud
+from clients.masking import REVEALABLE
+from clients.models import Assessment, Client, Enrollment, PossibleDuplicate, Project
+from hmis.models import AccessEvent
+
+DATE = forms.DateInput(attrs={"type": "date"})
+_SSN_CHARS = re.compile(r"^[\d\- ]*$")
+
+
+class SearchForm(forms.Form):
+    first_name = forms.CharField(max_length=50, required=False)
+    last_name = forms.CharField(max_length=50, required=False)
+    dob = forms.DateField(label="Date of birth", required=False, widget=DATE)
+    ssn4 = forms.CharField(
+        label="SSN last four",
+        required=False,
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": r"\d{4}"}),
+    )
+
+    def clean_ssn4(self):
+        value = self.cleaned_data["ssn4"].strip()
+        if value and not re.fullmatch(r"\d{4}", value):
+            raise forms.ValidationError("Enter the last four digits of the SSN.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        given = [k for k in ("first_name", "last_name", "dob", "ssn4") if data.get(k)]
+        if len(given) < 2:
+            raise forms.ValidationError(
+                "Enter at least two of: first name, last name, date of birth, SSN last four. "
+                "One of them alone matches too many people."
+            )
+        return data
+
+
+class ClientForm(forms.ModelForm):
+    """The HUD Universal Data Elements of a client."""
+
+    ssn = forms.CharField(
+        label="SSN",
+        required=False,
+        max_length=11,
+        help_text="Nine digits, or the last four when only those are known (data quality: partial).",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    race_ethnicity = forms.TypedMultipleChoiceField(
+        label="Race and ethnicity (choose all that apply)",
+        choices=hud.RaceEthnicity.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Client
+        fields = [
+            "first_name",
+            "middle_name",
+            "last_name",
+            "name_suffix",
+            "name_data_quality",
+            "ssn",
+            "ssn_data_quality",
+            "dob",
+            "dob_data_quality",
+            "race_ethnicity",
+            "sex",
+            "veteran_status",
+            "phone",
+            "email",
+            "last_permanent_address",
+            "confidential",
+            "is_anonymous",
+        ]
+        widgets = {
+            "dob": DATE,
+            "last_permanent_address": forms.Textarea(attrs={"rows": 2}),
+            "phone": forms.TextInput(attrs={"autocomplete": "off"}),
+            "email": forms.TextInput(attrs={"autocomplete": "off"}),
+        }
+        help_texts = {
+            "is_anonymous": (
+                "For a client fleeing or in danger from domestic violence, or who disclosed HIV-positive status: "
+                "keeps no name, SSN, full birth date, contact or address (anything typed above is erased). "
+                "The birth year is kept."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("name_data_quality", "ssn_data_quality", "dob_data_quality"):
+            self.fields[name].initial = 1
+        self.fields["email"].required = False
+
+    def clean_ssn(self):
+        value = self.cleaned_data.get("ssn", "")
+        if value and not _SSN_CHARS.match(value):
+            raise forms.ValidationError("Use digits only (dashes are fine).")
+        return value
+
+    def _post_clean(self):
+        # Validation runs in the action (with the acting user's agency); skip the model's here.
+        pass
+
+
+class ClientEditForm(ClientForm):
+    """Editing: identifying values are not put back into the page. Leave SSN,
+    date of birth, phone, e-mail or address empty to keep what is recorded, or
+    tick "remove" to clear it."""
+
+    KEEPABLE = ("ssn", "dob", "phone", "email", "last_permanent_address")
+    remove = forms.MultipleChoiceField(
+        label="Remove recorded values",
+        required=False,
+        choices=[(k, REVEALABLE[k]) for k in KEEPABLE],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.KEEPABLE:
+            self.fields[name].help_text = "Recorded values are not shown here. Leave empty to keep the current value."
+            self.initial.pop(name, None)
+        self.fields["is_anonymous"].label = "Make this an anonymous record (erases identifying values for good)"
+
+    def changes(self):
+        data = dict(self.cleaned_data)
+        remove = set(data.pop("remove", []))
+        for name in self.KEEPABLE:
+            if name in remove:
+                data[name] = None
+            elif data.get(name) in (None, ""):
+                data.pop(name, None)
+        return data
+
+
+class DeidentifiedClientForm(forms.ModelForm):
+    """For victim service providers (VAWA): no name, SSN, date of birth or contact."""
+
+    race_ethnicity = ClientForm.base_fields["race_ethnicity"]
+    birth_year = forms.IntegerField(label="Year of birth (optional)", required=False, min_value=1901)
+
+    class Meta:
+        model = Client
+        fields = ["birth_year", "race_ethnicity", "sex", "veteran_status"]
+
+    def _post_clean(self):
+        pass
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(label="Field", choices=list(REVEALABLE.items()))
+    reason = forms.ChoiceField(label="Why do you need to see it?", choices=AccessEvent.Reason.choices)
+    reason_text = forms.CharField(label="Explain (required for \u201cOther\u201d)", required=False, max_length=500)
+
+    def __init__(self, *args, fields=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if fields is not None:
+            self.fields["field"].choices = fields
+
+
+class EnrollmentForm(forms.ModelForm):
+    class Meta:
+        model = Enrollment
+        fields = ["project", "entry_date", "relationship_to_hoh"]
+        widgets = {"entry_date": DATE}
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+        self.fields["entry_date"].initial = datetime.date.today
+        self.fields["relationship_to_hoh"].initial = hud.RelationshipToHoH.SELF
+
+    def _post_clean(self):
+        pass
+
+
+class ExitForm(forms.ModelForm):
+    class Meta:
+        model = Enrollment
+        fields = ["exit_date", "destination"]
+        widgets = {"exit_date": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["exit_date"].required = True
+        self.fields["destination"].required = True
+
+    def _post_clean(self):
+        pass
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = [
+            "assessment_date",
+            "prior_living_situation",
+            "length_of_stay",
+            "disabling_condition",
+            "income_from_any_source",
+            "monthly_income",
+            "non_cash_benefits",
+            "health_insurance",
+            "domestic_violence_survivor",
+            "currently_fleeing",
+            "notes",
+        ]
+        widgets = {"assessment_date": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessment_date"].initial = datetime.date.today
+
+    def _post_clean(self):
+        pass
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name", "project_type"]
+
+    def _post_clean(self):
+        pass
+
+
+class DuplicateResolutionForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (PossibleDuplicate.Status.DUPLICATE, "Same person"),
+            (PossibleDuplicate.Status.DISTINCT, "Different people"),
+        ]
+    )

@@ -1,0 +1,204 @@
+"""The duplicate-search engine: blind-index keys, candidate lookup and ranking.
+
+This module knows nothing about who may see what: ``clients.queries`` scopes
+its results for a user and ``clients.actions`` uses it to find possible
+duplicates across agencies. Nothing here logs or returns plaintext beyond
+the candidate rows it was asked to rank.
+
+Index design (DESIGN.md section 4): every key pairs two pieces, so no
+low-entropy value (a birth date, the last four of an SSN, a phonetic code)
+is indexed on its own, and each key is truncated so that at the scale of a
+region (about a million clients) a bucket holds a few rows: enough to blur
+an index value, few enough to decrypt. Together the keys still find a
+record when any single piece has a typo:
+
+=========================  =================================  ===========================
+column                     pieces                             survives a typo in
+=========================  =================================  ===========================
+name_bidx                  last name, first name (exact)      DOB, SSN
+name_phonetic_bidx         NYSIIS(last), NYSIIS(first)        DOB, SSN, most name typos
+name_phonetic_year_bidx    both NYSIIS codes, birth year      day or month of the DOB (narrows
+                                                              common names)
+last_phonetic_dob_bidx     NYSIIS(last), DOB                  first name, SSN
+first_phonetic_dob_bidx    NYSIIS(first), DOB                 last name, SSN
+initials_dob_bidx          first and last initials, DOB       names (not the initials)
+ssn4_dob_bidx              SSN last four, DOB                 names
+ssn4_last_initial_bidx     SSN last four, last initial        DOB, first name
+ssn4_first_initial_bidx    SSN last four, first initial       DOB, last name
+=========================  =================================  ===========================
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from rapidfuzz.distance import JaroWinkler
+
+from hmis.blind_index import blind_index, normalize_date, normalize_name, normalize_ssn, phonetic_name
+
+# column -> (pieces, bits)
+KEYS: dict[str, tuple[tuple[str, ...], int]] = {
+    "name_bidx": (("last", "first"), 20),
+    "name_phonetic_bidx": (("last_ph", "first_ph"), 20),
+    "name_phonetic_year_bidx": (("last_ph", "first_ph", "year"), 20),
+    "last_phonetic_dob_bidx": (("last_ph", "dob"), 20),
+    "first_phonetic_dob_bidx": (("first_ph", "dob"), 20),
+    "initials_dob_bidx": (("initials", "dob"), 20),
+    "ssn4_dob_bidx": (("ssn4", "dob"), 20),
+    "ssn4_last_initial_bidx": (("ssn4", "last_initial"), 16),
+    "ssn4_first_initial_bidx": (("ssn4", "first_initial"), 16),
+}
+INDEX_COLUMNS = tuple(KEYS)
+
+PER_KEY_LIMIT = 50
+CANDIDATE_CAP = 200
+STRONG_MATCH = 0.90
+WEIGHTS = {"last": 0.35, "first": 0.25, "dob": 0.25, "ssn4": 0.15}
+
+PLACEHOLDER_DOBS = frozenset({datetime.date(1900, 1, 1)})
+_FOUR_DIGITS = re.compile(r"^\d{4}$")
+
+
+def is_placeholder_ssn(digits: str) -> bool:
+    """000-00-0000 and any SSN of one repeated digit are placeholders, never a match."""
+    return bool(digits) and len(set(digits)) == 1
+
+
+def usable_dob(dob) -> str:
+    if not dob:
+        return ""
+    if isinstance(dob, str):
+        dob = datetime.date.fromisoformat(dob)
+    return "" if dob in PLACEHOLDER_DOBS else normalize_date(dob)
+
+
+def usable_ssn4(ssn: str | None) -> str:
+    """The last four digits of a stored SSN (full or partial) or a typed last four;
+    empty for placeholders and for an impossible serial (0000)."""
+    digits = normalize_ssn(ssn)
+    if len(digits) not in (4, 9) or is_placeholder_ssn(digits):
+        return ""
+    last4 = digits[-4:]
+    return "" if last4 == "0000" else last4
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """The normalised pieces of one identity; empty strings where unknown."""
+
+    first: str = ""
+    last: str = ""
+    dob: str = ""
+    ssn4: str = ""
+
+    @classmethod
+    def of(cls, *, first_name=None, last_name=None, dob=None, ssn=None):
+        return cls(normalize_name(first_name), normalize_name(last_name), usable_dob(dob), usable_ssn4(ssn))
+
+    def part(self, name: str) -> str:
+        if name == "last_ph":
+            return phonetic_name(self.last)
+        if name == "first_ph":
+            return phonetic_name(self.first)
+        if name == "last_initial":
+            return self.last[:1]
+        if name == "first_initial":
+            return self.first[:1]
+        if name == "year":
+            return self.dob[:4]
+        if name == "initials":
+            return self.first[:1] + self.last[:1] if self.first and self.last else ""
+        return getattr(self, name)
+
+    def keys(self) -> dict[str, str | None]:
+        """Every index column with its value, None where a piece is missing."""
+        out = {}
+        for column, (parts, bits) in KEYS.items():
+            values = [self.part(p) for p in parts]
+            out[column] = blind_index(column, "|".join(values), bits=bits) if all(values) else None
+        return out
+
+    @property
+    def filled(self) -> int:
+        return sum(1 for v in (self.first, self.last, self.dob, self.ssn4) if v)
+
+
+def candidate_ids(pieces: Pieces, *, exclude_id=None) -> list:
+    """Ids of rows sharing any index key with ``pieces``: one indexed query,
+    at most ``PER_KEY_LIMIT`` rows per key and ``CANDIDATE_CAP`` in all."""
+    keys = {c: v for c, v in pieces.keys().items() if v}
+    if not keys:
+        return []
+    # Column names come from KEYS (a constant), values are parameters.
+    assert set(keys) <= set(KEYS)
+    branches = [
+        f"(SELECT id FROM clients_client WHERE {column} = %s LIMIT {PER_KEY_LIMIT})"  # noqa: S608
+        for column in keys
+    ]
+    sql = f"SELECT id FROM ({' UNION '.join(branches)}) AS candidates LIMIT {CANDIDATE_CAP + 1}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(keys.values()))
+        ids = [row[0] for row in cursor.fetchall()]
+    ids = [i for i in ids if i != exclude_id]
+    return ids[:CANDIDATE_CAP]
+
+
+def similarity(query: Pieces, candidate: Pieces) -> float:
+    """Weighted Jaro-Winkler similarity over the pieces the query has (0..1)."""
+    total = weight_sum = 0.0
+    for name, weight in WEIGHTS.items():
+        q = getattr(query, name)
+        if not q:
+            continue
+        weight_sum += weight
+        c = getattr(candidate, name)
+        if c:
+            total += weight * JaroWinkler.normalized_similarity(q, c)
+    return total / weight_sum if weight_sum else 0.0
+
+
+@dataclass
+class Ranked:
+    client: object  # a Client with first_name, last_name, dob and ssn loaded
+    score: float
+
+
+def rank(query: Pieces, ids) -> list[Ranked]:
+    """Load (decrypt) only the candidate rows and rank them, best first."""
+    from clients.models import Client
+
+    if not ids:
+        return []
+    rows = (
+        Client.objects.filter(pk__in=ids)
+        .select_related("owning_agency")
+        .only(
+            "id",
+            "reference",
+            "confidential",
+            "owning_agency__name",
+            "first_name",
+            "last_name",
+            "dob",
+            "ssn",
+            "birth_year",
+        )
+    )
+    ranked = [
+        Ranked(
+            row,
+            similarity(query, Pieces.of(first_name=row.first_name, last_name=row.last_name, dob=row.dob, ssn=row.ssn)),
+        )
+        for row in rows
+    ]
+    ranked.sort(key=lambda r: (-r.score, str(r.client.pk)))
+    return ranked
+
+
+def find(query: Pieces, *, exclude_id=None) -> list[Ranked]:
+    return rank(query, candidate_ids(query, exclude_id=exclude_id))
+
+
+def is_valid_ssn4_query(value: str) -> bool:
+    return bool(_FOUR_DIGITS.match(value or ""))

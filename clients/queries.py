@@ -1,0 +1,197 @@
+"""Every read of client data, scoped by the reader (DESIGN.md section 4).
+
+``clients_visible_to(user)`` is the one place that says who sees which
+client; ``get_client_for(user, id)`` answers 404 alike for "missing" and
+"not yours". Views have no other way in.
+
+A user sees:
+
+* the clients of their own agency (by role: ``clients.view``), except
+  confidential ones;
+* any client granted to them by name (guardian user row), confidential or not;
+* any client granted to their agency's group (guardian group row, written by
+  the sharing app while a referral is live).
+
+Only the direct foreign-key permission tables are read, and no model-wide
+``view_client`` is ever consulted: guardian would otherwise return every
+agency's clients to anyone holding the model permission.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.http import Http404
+
+from clients import matching
+from clients.masking import MaskedClient, Viewer
+from clients.models import (
+    Assessment,
+    Client,
+    ClientGroupObjectPermission,
+    ClientUserObjectPermission,
+    Enrollment,
+    PossibleDuplicate,
+    Project,
+)
+from hmis import permissions
+from hmis.audit import access_history
+
+VIEW_CODENAME = "view_client"
+SEARCH_RESULTS_SHOWN = 10
+
+
+def clients_visible_to(user):
+    if not permissions.has_permission(user, permissions.VIEW_CLIENTS) or not user.agency_id:
+        return Client.objects.none()
+    by_name = ClientUserObjectPermission.objects.filter(user_id=user.pk, permission__codename=VIEW_CODENAME)
+    by_agency = ClientGroupObjectPermission.objects.filter(
+        group_id=user.agency.group_id, permission__codename=VIEW_CODENAME
+    )
+    return Client.objects.filter(
+        Q(owning_agency_id=user.agency_id, confidential=False)
+        | Q(pk__in=by_name.values("content_object_id"))
+        | Q(pk__in=by_agency.values("content_object_id"))
+    )
+
+
+def get_client_for(user, client_id) -> Client:
+    """The client if ``user`` may see it, else 404 (missing and not-yours alike).
+
+    Same rule as ``clients_visible_to``; the common case (own agency, not
+    confidential) is answered without the permission subqueries.
+    """
+    if not permissions.has_permission(user, permissions.VIEW_CLIENTS) or not user.agency_id:
+        raise Http404
+    client = Client.objects.select_related("owning_agency").filter(pk=client_id).first()
+    if client is None:
+        raise Http404
+    if client.owning_agency_id == user.agency_id and not client.confidential:
+        return client
+    if not clients_visible_to(user).filter(pk=client.pk).exists():
+        raise Http404
+    return client
+
+
+def can_edit(user, client) -> bool:
+    """The owning agency's case workers edit; a shared-in agency only reads."""
+    return permissions.has_permission(user, permissions.EDIT_CLIENTS) and client.owning_agency_id == user.agency_id
+
+
+def can_reveal(user, client) -> bool:
+    return permissions.has_permission(user, permissions.REVEAL_CLIENT_PII) and not client.is_anonymous
+
+
+def viewer_for(request) -> Viewer:
+    from hmis.privacy import privacy_screen_on
+
+    user = request.user
+    return Viewer(
+        names=permissions.has_permission(user, permissions.SEE_CLIENT_NAMES),
+        privacy=privacy_screen_on(request),
+    )
+
+
+def masked_clients_for(user, viewer: Viewer, *, page_size=50, offset=0):
+    clients = (
+        clients_visible_to(user)
+        .select_related("owning_agency")
+        .defer("ssn", "phone", "email", "last_permanent_address")
+        .order_by("-created_at")[offset : offset + page_size]
+    )
+    return [MaskedClient.of(c, viewer) for c in clients]
+
+
+def enrollments_of(user, client):
+    """``client`` must come from ``get_client_for(user, ...)``."""
+    return Enrollment.objects.filter(client=client).select_related("project").prefetch_related("assessments")
+
+
+def get_enrollment_for(user, client, enrollment_id) -> Enrollment:
+    enrollment = Enrollment.objects.filter(client=client, pk=enrollment_id).select_related("project").first()
+    if enrollment is None:
+        raise Http404
+    return enrollment
+
+
+def assessments_of(user, client):
+    return Assessment.objects.filter(enrollment__client=client).select_related("enrollment__project")
+
+
+def history_of(user, client, *, limit=100):
+    return access_history(client)[:limit]
+
+
+def projects_of(user, *, active_only=True):
+    if not user.agency_id:
+        return Project.objects.none()
+    projects = Project.objects.filter(agency_id=user.agency_id)
+    return projects.filter(is_active=True) if active_only else projects
+
+
+def possible_duplicates_for(user):
+    if not permissions.has_permission(user, permissions.REVIEW_DUPLICATES):
+        return PossibleDuplicate.objects.none()
+    return PossibleDuplicate.objects.select_related(
+        "new_client__owning_agency", "existing_client__owning_agency", "found_by", "resolved_by"
+    ).only(
+        "id",
+        "score",
+        "status",
+        "found_at",
+        "resolved_at",
+        "new_client__reference",
+        "new_client__owning_agency__name",
+        "existing_client__reference",
+        "existing_client__owning_agency__name",
+        "found_by__username",
+        "resolved_by__username",
+    )
+
+
+def get_possible_duplicate_for(user, duplicate_id) -> PossibleDuplicate:
+    found = possible_duplicates_for(user).filter(pk=duplicate_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# --- Search before create ---------------------------------------------------------------
+
+
+@dataclass
+class SearchMatch:
+    client: MaskedClient
+    score: float
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
+def search_clients(user, viewer: Viewer, *, first_name="", last_name="", dob=None, ssn4="") -> list[SearchMatch]:
+    """Candidates by blind index, ranked, then only those ``user`` may see, masked.
+
+    A strong match the user may not see is not mentioned here: creating the
+    client records it for the system admin (``actions.create_client``).
+    """
+    query = matching.Pieces.of(first_name=first_name, last_name=last_name, dob=dob, ssn=ssn4)
+    ranked = matching.find(query)
+    if not ranked:
+        return []
+    visible = set(clients_visible_to(user).filter(pk__in=[r.client.pk for r in ranked]).values_list("pk", flat=True))
+    shown = [r for r in ranked if r.client.pk in visible][:SEARCH_RESULTS_SHOWN]
+    return [SearchMatch(MaskedClient.for_search(r.client, viewer), r.score) for r in shown]
+
+
+def hidden_strong_matches(user, client) -> list[matching.Ranked]:
+    """Strong matches of ``client`` that ``user`` may not see and that are not
+    confidential: the pairs for the duplicate-review list (never shown to ``user``)."""
+    query = matching.Pieces.of(first_name=client.first_name, last_name=client.last_name, dob=client.dob, ssn=client.ssn)
+    if query.filled < 2:
+        return []
+    strong = [r for r in matching.find(query, exclude_id=client.pk) if r.score >= matching.STRONG_MATCH]
+    strong = [r for r in strong if not r.client.confidential]
+    if not strong:
+        return []
+    visible = set(clients_visible_to(user).filter(pk__in=[r.client.pk for r in strong]).values_list("pk", flat=True))
+    return [r for r in strong if r.client.pk not in visible]

@@ -1,0 +1,368 @@
+"""Client pages. Thin: read through ``queries``, write through ``actions``,
+hand templates masked values and ready booleans.
+
+No PII in URLs (UUIDs only; search and reveal are POSTs), titles (templates
+use "Client" and the reference code) or messages.
+"""
+
+import time
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from clients import actions, queries
+from clients.forms import (
+    AssessmentForm,
+    ClientEditForm,
+    ClientForm,
+    DeidentifiedClientForm,
+    DuplicateResolutionForm,
+    EnrollmentForm,
+    ExitForm,
+    ProjectForm,
+    RevealForm,
+    SearchForm,
+)
+from clients.masking import MaskedClient, assessment_rows
+from hmis.models import AccessEvent
+from hmis.permissions import (
+    CREATE_CLIENTS,
+    EDIT_CLIENTS,
+    MANAGE_PROJECTS,
+    REVEAL_CLIENT_PII,
+    REVIEW_DUPLICATES,
+    VIEW_CLIENTS,
+    has_permission,
+    requires,
+)
+from hmis.privacy import privacy_screen_on
+
+SEARCHED_AT = "clients_searched_at"  # a timestamp only: search terms never go in the session
+SEARCH_FRESH_SECONDS = 30 * 60
+PAGE_SIZE = 50
+
+
+def _apply_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- List and search ----------------------------------------------------------------------
+
+
+@requires(VIEW_CLIENTS)
+def client_list(request):
+    viewer = queries.viewer_for(request)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    clients = queries.masked_clients_for(request.user, viewer, page_size=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render(
+        request,
+        "clients/list.html",
+        {
+            "clients": clients[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(clients) > PAGE_SIZE,
+            "can_create": has_permission(request.user, CREATE_CLIENTS),
+        },
+    )
+
+
+@requires(CREATE_CLIENTS)
+def search(request):
+    """Step 1 of intake: search before create. A POST, so no term reaches a URL or log."""
+    agency = request.user.agency
+    if agency.is_victim_service_provider:
+        request.session[SEARCHED_AT] = int(time.time())
+        return render(request, "clients/search.html", {"vawa": True})
+    form = SearchForm(request.POST or None)
+    context = {"form": form, "searched": False}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        viewer = queries.viewer_for(request)
+        matches = queries.search_clients(
+            request.user,
+            viewer,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            dob=data["dob"],
+            ssn4=data["ssn4"],
+        )
+        actions.record_search_matches(acting_user=request.user, client_ids=[m.client.id for m in matches])
+        request.session[SEARCHED_AT] = int(time.time())
+        context.update(searched=True, matches=matches, privacy=viewer.privacy)
+        if viewer.privacy:
+            # Do not echo what was typed while the screen may be seen by others.
+            context["form"] = SearchForm()
+    return render(request, "clients/search.html", context)
+
+
+def _searched_recently(request) -> bool:
+    return time.time() - request.session.get(SEARCHED_AT, 0) < SEARCH_FRESH_SECONDS
+
+
+@requires(CREATE_CLIENTS)
+def create(request):
+    """Step 2: create the client (only after a search)."""
+    vawa = request.user.agency.is_victim_service_provider
+    if not _searched_recently(request):
+        messages.info(request, "Search first, so the same person is not entered twice.")
+        return redirect("clients:search")
+    form_class = DeidentifiedClientForm if vawa else ClientForm
+    if request.method == "POST" and request.POST.get("prefill") == "1":
+        # From the search page: carry what was typed into a fresh form (not validated yet).
+        form = form_class(
+            initial={
+                "first_name": request.POST.get("first_name", ""),
+                "last_name": request.POST.get("last_name", ""),
+                "dob": request.POST.get("dob", ""),
+                "ssn": request.POST.get("ssn4", ""),
+                "ssn_data_quality": 2 if request.POST.get("ssn4") else 1,
+            }
+        )
+    else:
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                client = actions.create_client(acting_user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                request.session.pop(SEARCHED_AT, None)
+                messages.success(request, f"Client {client.reference} created. Next: enrol them in a project.")
+                return redirect("clients:enrol", client_id=client.pk)
+    return render(
+        request,
+        "clients/create.html",
+        {"form": form, "vawa": vawa, "privacy": privacy_screen_on(request)},
+    )
+
+
+# --- One client -----------------------------------------------------------------------------
+
+
+def _detail_context(request, client, *, revealed="", reveal_form=None):
+    user = request.user
+    viewer = queries.viewer_for(request)
+    masked = MaskedClient.of(client, viewer, revealed=revealed)
+    can_reveal = queries.can_reveal(user, client) and not viewer.privacy and bool(masked.revealable)
+    enrollments = [
+        {
+            "enrollment": e,
+            "assessments": [{"assessment": a, "rows": assessment_rows(a, viewer)} for a in e.assessments.all()],
+        }
+        for e in queries.enrollments_of(user, client)
+    ]
+    can_edit = queries.can_edit(user, client)
+    return {
+        "client": masked,
+        "enrollments": enrollments,
+        "history": queries.history_of(user, client),
+        "can_edit": can_edit and not viewer.privacy,
+        "can_enrol": can_edit,
+        "can_reveal": can_reveal,
+        "reveal_form": reveal_form or (RevealForm(fields=masked.revealable) if can_reveal else None),
+        "reveal_fields": masked.revealable,
+        "reveal_reasons": AccessEvent.Reason.choices,
+        "privacy": viewer.privacy,
+    }
+
+
+@requires(VIEW_CLIENTS)
+def detail(request, client_id):
+    client = queries.get_client_for(request.user, client_id)
+    actions.record_client_opened(acting_user=request.user, client=client)
+    return render(request, "clients/detail.html", _detail_context(request, client))
+
+
+@requires(REVEAL_CLIENT_PII)
+@require_POST
+def reveal(request, client_id):
+    """Answer with the same page, one field unmasked: no redirect, nothing in the URL."""
+    client = queries.get_client_for(request.user, client_id)
+    form = RevealForm(request.POST)
+    revealed = ""
+    status = 200
+    if not queries.can_reveal(request.user, client):
+        raise PermissionDenied
+    if form.is_valid():
+        try:
+            revealed = actions.reveal_client_field(
+                acting_user=request.user,
+                client=client,
+                field=form.cleaned_data["field"],
+                reason=form.cleaned_data["reason"],
+                reason_text=form.cleaned_data["reason_text"],
+                privacy_screen=privacy_screen_on(request),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+    if not revealed:
+        status = 400
+        # Keep the worker's choices, but list only fields that are still masked.
+        masked = MaskedClient.of(client, queries.viewer_for(request))
+        form.fields["field"].choices = masked.revealable or form.fields["field"].choices
+    context = _detail_context(request, client, revealed=revealed, reveal_form=None if revealed else form)
+    return render(request, "clients/detail.html", context, status=status)
+
+
+@requires(EDIT_CLIENTS)
+def edit(request, client_id):
+    client = queries.get_client_for(request.user, client_id)
+    if not queries.can_edit(request.user, client):
+        raise PermissionDenied
+    if privacy_screen_on(request):
+        return render(
+            request,
+            "clients/edit.html",
+            {"client": MaskedClient.of(client, queries.viewer_for(request)), "privacy": True},
+        )
+    vawa = client.owning_agency.is_victim_service_provider or client.is_anonymous
+    form_class = DeidentifiedClientForm if vawa else ClientEditForm
+    form = form_class(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes() if hasattr(form, "changes") else dict(form.cleaned_data)
+        try:
+            actions.update_client(acting_user=request.user, client=client, **changes)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Client record saved.")
+            return redirect("clients:detail", client_id=client.pk)
+    return render(
+        request,
+        "clients/edit.html",
+        {"client": MaskedClient.of(client, queries.viewer_for(request)), "form": form, "vawa": vawa},
+    )
+
+
+@requires(EDIT_CLIENTS)
+def enrol(request, client_id):
+    """Step 3: enrol in one of the agency's projects."""
+    client = queries.get_client_for(request.user, client_id)
+    if not queries.can_edit(request.user, client):
+        raise PermissionDenied
+    projects = queries.projects_of(request.user)
+    form = EnrollmentForm(request.POST or None, projects=projects)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrollment = actions.enrol_client(acting_user=request.user, client=client, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Enrolled. Next: the intake assessment.")
+            return redirect("clients:assess", client_id=client.pk, enrollment_id=enrollment.pk)
+    return render(
+        request,
+        "clients/enrol.html",
+        {
+            "client": MaskedClient.of(client, queries.viewer_for(request)),
+            "form": form,
+            "no_projects": not projects.exists(),
+            "can_manage_projects": has_permission(request.user, MANAGE_PROJECTS),
+        },
+    )
+
+
+@requires(EDIT_CLIENTS)
+def assess(request, client_id, enrollment_id):
+    """Step 4: the intake assessment of an enrollment."""
+    client = queries.get_client_for(request.user, client_id)
+    if not queries.can_edit(request.user, client):
+        raise PermissionDenied
+    enrollment = queries.get_enrollment_for(request.user, client, enrollment_id)
+    form = AssessmentForm(request.POST or None)
+    if privacy_screen_on(request):
+        form = None
+    elif request.method == "POST" and form.is_valid():
+        try:
+            actions.record_assessment(acting_user=request.user, enrollment=enrollment, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Assessment recorded.")
+            return redirect("clients:detail", client_id=client.pk)
+    return render(
+        request,
+        "clients/assess.html",
+        {"client": MaskedClient.of(client, queries.viewer_for(request)), "enrollment": enrollment, "form": form},
+    )
+
+
+@requires(EDIT_CLIENTS)
+def exit_enrollment(request, client_id, enrollment_id):
+    client = queries.get_client_for(request.user, client_id)
+    if not queries.can_edit(request.user, client):
+        raise PermissionDenied
+    enrollment = queries.get_enrollment_for(request.user, client, enrollment_id)
+    form = ExitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.exit_enrollment(acting_user=request.user, enrollment=enrollment, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Exit recorded.")
+            return redirect("clients:detail", client_id=client.pk)
+    return render(
+        request,
+        "clients/exit.html",
+        {"client": MaskedClient.of(client, queries.viewer_for(request)), "enrollment": enrollment, "form": form},
+    )
+
+
+# --- Projects and duplicate review ------------------------------------------------------------
+
+
+@requires(MANAGE_PROJECTS)
+def projects(request):
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.create_project(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Project added.")
+            return redirect("clients:projects")
+    return render(
+        request,
+        "clients/projects.html",
+        {"form": form, "projects": queries.projects_of(request.user, active_only=False)},
+    )
+
+
+@requires(REVIEW_DUPLICATES)
+def duplicates(request):
+    pairs = queries.possible_duplicates_for(request.user)
+    return render(
+        request,
+        "clients/duplicates.html",
+        {"open_pairs": pairs.filter(status="open"), "resolved_pairs": pairs.exclude(status="open")[:50]},
+    )
+
+
+@requires(REVIEW_DUPLICATES)
+@require_POST
+def duplicate_resolve(request, duplicate_id):
+    duplicate = queries.get_possible_duplicate_for(request.user, duplicate_id)
+    form = DuplicateResolutionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.resolve_possible_duplicate(
+                acting_user=request.user, duplicate=duplicate, status=form.cleaned_data["status"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Review recorded.")
+    else:
+        messages.error(request, "Choose same person or different people.")
+    return redirect("clients:duplicates")

@@ -1,0 +1,61 @@
+"""Expected answers for the clients app's URLs.
+
+The harbor client belongs to harbor: eastside staff hold the roles but get
+404 (the same answer as a missing client). Security officers and agency
+leads see their agency's clients masked and cannot reveal or edit. The
+system admin reviews possible duplicates and does not open client records.
+"""
+
+from clients.models import PossibleDuplicate
+from tests.authz.base import HARBOR_ROLES, OTHER_ROLES, Expect
+from tests.clients.helpers import make_client, make_enrollment
+
+STAFF = ("intake", "supervisor")
+OTHER_STAFF = ("other_intake", "other_supervisor")
+
+
+def build_world(world):
+    intake = world.personas["intake"]
+    world.harbor_client = make_client(intake)
+    world.harbor_enrollment = make_enrollment(intake, world.harbor_client)
+    other = make_client(world.personas["other_intake"], first_name="Other", last_name="Person", ssn="219870001")
+    world.duplicate = PossibleDuplicate.objects.create(
+        new_client=other, existing_client=world.harbor_client, score=0.95, found_by=world.personas["other_intake"]
+    )
+
+
+def harbor_client(world):
+    return {"client_id": world.harbor_client.pk}
+
+
+def harbor_enrollment(world):
+    return {"client_id": world.harbor_client.pk, "enrollment_id": world.harbor_enrollment.pk}
+
+
+EXPECTATIONS = {
+    "clients:list": Expect(allowed=(*HARBOR_ROLES, *OTHER_ROLES)),
+    "clients:search": Expect(allowed=(*STAFF, *OTHER_STAFF)),
+    # Without a search first, creating sends the worker back to search.
+    "clients:create": Expect(allowed=(*STAFF, *OTHER_STAFF), ok=302),
+    "clients:projects": Expect(allowed=("supervisor", "agency_lead", "other_supervisor", "other_agency_lead")),
+    "clients:duplicates": Expect(allowed=("system_admin",)),
+    "clients:duplicate-resolve": Expect(
+        allowed=("system_admin",),
+        ok=302,
+        method="post",
+        data={"status": "distinct"},
+        kwargs=lambda w: {"duplicate_id": w.duplicate.pk},
+    ),
+    "clients:detail": Expect(allowed=HARBOR_ROLES, outsiders=OTHER_ROLES, kwargs=harbor_client),
+    "clients:reveal": Expect(
+        allowed=STAFF,
+        outsiders=OTHER_STAFF,
+        method="post",
+        data={"field": "ssn", "reason": "service"},
+        kwargs=harbor_client,
+    ),
+    "clients:edit": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_client),
+    "clients:enrol": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_client),
+    "clients:assess": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_enrollment),
+    "clients:exit": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_enrollment),
+}
