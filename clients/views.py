@@ -9,6 +9,7 @@ import time
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -31,6 +32,7 @@ from hmis.permissions import (
     EDIT_CLIENTS,
     MANAGE_PROJECTS,
     REVIEW_DUPLICATES,
+    SEND_SHARES,
     VIEW_CLIENTS,
     has_permission,
     requires,
@@ -165,12 +167,30 @@ def _detail_context(request, client, *, revealed="", reveal_form=None):
         "can_reveal": can_reveal,
         "reveal_form": reveal_form or (RevealForm(fields=masked.revealable) if can_reveal else None),
         "privacy": viewer.privacy,
+        "can_refer": has_permission(user, SEND_SHARES) and client.owning_agency_id == user.agency_id,
     }
+
+
+def _owner_or_share(request, client):
+    """A partner agency that sees a client through a referral sees it only on
+    the referral page (shared categories, consent re-checked): 404 here
+    unless a live, consented referral exists, which the user is sent to."""
+    if client.owning_agency_id == request.user.agency_id:
+        return None
+    from sharing.queries import shared_view_for
+
+    shares = shared_view_for(request.user, client)
+    if not shares:
+        raise Http404
+    return redirect("sharing:share-detail", share_id=shares[0].pk)
 
 
 @requires(VIEW_CLIENTS)
 def detail(request, client_id):
     client = queries.get_client_for(request.user, client_id)
+    elsewhere = _owner_or_share(request, client)
+    if elsewhere is not None:
+        return elsewhere
     actions.record_client_opened(acting_user=request.user, client=client)
     return render(request, "clients/detail.html", _detail_context(request, client))
 
@@ -180,6 +200,8 @@ def detail(request, client_id):
 def reveal(request, client_id):
     """Answer with the same page, one field unmasked: no redirect, nothing in the URL."""
     client = queries.get_client_for(request.user, client_id)
+    if client.owning_agency_id != request.user.agency_id:
+        raise Http404  # a referral's recipient reveals on the referral page, within the shared categories
     form = RevealForm(request.POST)
     revealed = ""
     status = 200
