@@ -1,0 +1,25 @@
+"""Background jobs of the sharing app. Tasks take ids, load and call an
+action; they are safe to run twice (acks are late)."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from sharing import actions
+from sharing.models import Release
+
+
+@shared_task
+def expire_releases():
+    """Beat job (``CELERY_BEAT_SCHEDULE["expire-releases"]``).
+
+    1. Find active releases whose expiry moment has passed (the consent gate
+       already refuses them; this records it).
+    2. End each one through ``actions.expire_release``, which runs the
+       "release ended" hooks in the same transaction, one release per
+       transaction so one failure does not hold back the rest.
+
+    Returns how many this run expired.
+    """
+    now = timezone.now()
+    due = Release.objects.filter(status=Release.Status.ACTIVE, expires_at__lte=now).values_list("pk", flat=True)
+    return sum(actions.expire_release(release_id=release_id, now=now) for release_id in list(due))
