@@ -82,6 +82,18 @@ REVIEW_DUPLICATES = define(
     "clients.duplicates.review", "Review possible duplicate clients across agencies", {Role.SYSTEM_ADMIN}
 )
 
+# --- Consent releases (sharing app). Which releases: sharing.queries (the obtaining
+# agency's own, for clients the user may see). Security officers and leads see no
+# release metadata (scope can reveal health or benefits): they read the audit trail.
+VIEW_RELEASES = define(
+    "releases.view", "See a client's releases of information, their evidence and printable summary", STAFF
+)
+RECORD_RELEASES = define("releases.record", "Record a client's release of information (pending approval)", STAFF)
+DECIDE_RELEASES = define(
+    "releases.decide", "Approve or deny a pending release (never one you recorded)", {Role.SUPERVISOR}
+)
+REVOKE_RELEASES = define("releases.revoke", "Revoke an active release at the client's request", STAFF)
+
 
 # --- Care-coordination sharing (sharing app): partners, referrals, external requests, pressure.
 VIEW_PARTNERS = define("partners.view", "See the partner directory and each agency's verification", ALL_ROLES)

@@ -104,8 +104,13 @@ def end_shares_of_release(release):
 
 def register_hooks():
     """Called from ``SharingConfig.ready``."""
-    try:
-        from sharing import hooks
-    except ImportError:  # TEMP until the consent-releases branch is merged
-        return
+    from sharing import hooks
+
     hooks.on_release_ended(end_shares_of_release)
+
+
+def check_consent_outside(*, client, categories, purpose, recipient, at=None):
+    """The gate for a disclosure outside HMIS (an additional release naming ``recipient``)."""
+    from sharing.consent import check_consent
+
+    return check_consent(client=client, categories=categories, purpose=purpose, outside_recipient=recipient, at=at)

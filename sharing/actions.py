@@ -1,19 +1,48 @@
 """Every write of the sharing app: one function per business action.
 
-Each takes ``acting_user`` (keyword-only), checks permission and the object
-rule, validates, writes inside one transaction, records the audit trail and
-enqueues e-mail with ``on_commit``.
+Each takes keyword-only arguments (``acting_user`` where a person acts),
+checks the permission and the object rule, validates with ``full_clean``,
+writes inside one transaction under the acting user in django-auditlog,
+records an access event where client data was touched, and enqueues work
+with ``transaction.on_commit``. No value of a client record is logged or put
+in a message.
 """
 
+import datetime
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from clients import queries as client_queries
+from hmis import actions as hmis_actions
 from hmis import permissions
 from hmis.audit import acting_as, record_access
 from hmis.models import AccessEvent, Agency
+from sharing import access, hooks
+from sharing import evidence as evidence_store
+from sharing.models import (
+    PURPOSE_DEFAULT_CATEGORIES,
+    DataCategory,
+    ExternalRequest,
+    IllegalTransition,
+    PartnerContact,
+    PressureReport,
+    Purpose,
+    Release,
+    Share,
+    StatusChange,
+)
+from sharing.notifications import notify, users_holding
+
+# --- Releases ---
+
+EXPIRY_REASON = "Reached its expiry date."
+REVOCATION_REASON = "The client withdrew consent."
 
 
 def _require(user, code):
@@ -21,22 +50,324 @@ def _require(user, code):
         raise PermissionDenied
 
 
+def _require_own_release(user, release):
+    """404 (as for a missing release) unless ``release`` was obtained by the
+    user's agency for a client the user may see."""
+    if not user.agency_id or release.obtaining_agency_id != user.agency_id:
+        raise Http404
+    client_queries.get_client_for(user, release.client_id)
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def release_window(effective_date, expiry_date):
+    """``(effective_at, expires_at)`` for dates as a worker enters them: from
+    the start of the effective date through the end of the expiry date."""
+    return _start_of(effective_date), _start_of(expiry_date + datetime.timedelta(days=1))
+
+
+def default_expiry_date(effective_date: datetime.date) -> datetime.date:
+    return effective_date + datetime.timedelta(days=settings.HMIS_RELEASE_DEFAULT_DAYS - 1)
+
+
+def validate_dates(effective_date, expiry_date, *, today=None) -> None:
+    """The date rules of a new release, as field errors a worker can act on."""
+    today = today or timezone.localdate()
+    errors = {}
+    if effective_date is None:
+        errors["effective_date"] = "Enter the date the client gave consent."
+    else:
+        earliest = today - datetime.timedelta(days=settings.HMIS_RELEASE_MAX_BACKDATE_DAYS)
+        if effective_date < earliest:
+            errors["effective_date"] = (
+                f"The effective date can be at most {settings.HMIS_RELEASE_MAX_BACKDATE_DAYS} days in the past "
+                f"(no earlier than {earliest:%Y-%m-%d}). For an older form, ask the client to sign a new one."
+            )
+        if expiry_date is not None:
+            if expiry_date < effective_date:
+                errors["expiry_date"] = "The expiry date must be on or after the effective date."
+            elif expiry_date < today:
+                errors["expiry_date"] = "That expiry date has passed: this release would never be in force."
+            else:
+                latest = effective_date + datetime.timedelta(days=settings.HMIS_RELEASE_MAX_DAYS - 1)
+                if expiry_date > latest:
+                    errors["expiry_date"] = (
+                        f"A release can last at most {settings.HMIS_RELEASE_MAX_DAYS} days: "
+                        f"choose an expiry date on or before {latest:%Y-%m-%d}."
+                    )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def record_release(
+    *,
+    acting_user,
+    client,
+    kind,
+    categories,
+    purposes,
+    consent_method,
+    effective_date,
+    expiry_date=None,
+    recipient_agencies=(),
+    all_partners=False,
+    outside_recipient_name="",
+    outside_recipient_contact="",
+    witness_name="",
+    evidence=None,
+) -> Release:
+    """Record a release the client gave to the acting user's agency. It is
+    pending until a supervisor of that agency (not the acting user) decides.
+
+    ``evidence`` is an uploaded file (PDF, PNG or JPEG by content, within
+    ``HMIS_EVIDENCE_MAX_BYTES``); it is stored encrypted under a random name.
+    Any problem raises ``ValidationError`` keyed by field and saves nothing.
+    """
+    _require(acting_user, permissions.RECORD_RELEASES)
+    client = client_queries.get_client_for(acting_user, client.pk)
+    if not acting_user.agency_id:
+        raise PermissionDenied
+    if expiry_date is None and effective_date is not None:
+        expiry_date = default_expiry_date(effective_date)
+
+    errors: dict[str, list[str]] = {}
+
+    def collect(error: ValidationError):
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
+
+    try:
+        validate_dates(effective_date, expiry_date)
+    except ValidationError as error:
+        collect(error)
+    data = content_type = None
+    if evidence is not None:
+        try:
+            data, content_type = evidence_store.read_checked(evidence)
+        except ValidationError as error:
+            collect(error)
+
+    effective_at = expires_at = None
+    if "effective_date" not in errors and "expiry_date" not in errors:
+        effective_at, expires_at = release_window(effective_date, expiry_date)
+    release = Release(
+        client=client,
+        obtaining_agency_id=acting_user.agency_id,
+        kind=kind,
+        all_partners=bool(all_partners) and kind == Release.Kind.CARE_COORDINATION,
+        recipient_agency_ids=[getattr(a, "pk", a) for a in recipient_agencies or ()],
+        outside_recipient_name=outside_recipient_name or "",
+        outside_recipient_contact=(outside_recipient_contact or "").strip() or None,
+        categories=list(categories or []),
+        purposes=list(purposes or []),
+        consent_method=consent_method,
+        witness_name=witness_name or "",
+        evidence_file="pending-upload" if data is not None else "",
+        evidence_content_type=content_type or "",
+        evidence_size=len(data) if data is not None else None,
+        effective_at=effective_at,
+        expires_at=expires_at,
+        requested_by=acting_user,
+    )
+    try:
+        release.full_clean(exclude=["effective_at", "expires_at"] if effective_at is None else None)
+    except ValidationError as error:
+        collect(error)
+    if errors:
+        # effective_at/expires_at errors (missing) are already said in date words.
+        errors.pop("effective_at", None)
+        errors.pop("expires_at", None)
+        if not errors:
+            errors["effective_date"] = ["Enter the effective and expiry dates."]
+        raise ValidationError(errors)
+
+    if data is not None:
+        release.evidence_file = evidence_store.store(data)
+    try:
+        with acting_as(acting_user):
+            try:
+                with transaction.atomic():
+                    release.save()
+            except IntegrityError:
+                raise ValidationError(
+                    "The client already has a pending or active release with exactly this scope."
+                ) from None
+            record_access(
+                actor=acting_user,
+                action=AccessEvent.Action.EDIT,
+                subject=client,
+                fields=["release"],
+                reason=AccessEvent.Reason.SERVICE,
+                detail=f"Recorded release {release.pk}",
+            )
+    except Exception:
+        if release.evidence_file:
+            evidence_store.delete(release.evidence_file)
+        raise
+    return release
+
+
+def _lock(release) -> Release:
+    return Release.objects.select_for_update().select_related("client", "obtaining_agency").get(pk=release.pk)
+
+
+def _sync(target: Release, source: Release) -> Release:
+    """Copy the saved state into the caller's instance, so it is not stale."""
+    for field in target._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+def _require_decider(acting_user, release):
+    _require(acting_user, permissions.DECIDE_RELEASES)
+    _require_own_release(acting_user, release)
+    if release.requested_by_id == acting_user.pk:
+        # Four eyes: the person who recorded it never decides it.
+        raise PermissionDenied("You recorded this release: another supervisor must decide it.")
+
+
+@transaction.atomic
+def approve_release(*, acting_user, release) -> Release:
+    """A supervisor of the obtaining agency, who did not record it, makes a
+    pending release active. Its scope is checked again (a named partner may
+    have lost its verification since)."""
+    _require_decider(acting_user, release)
+    locked = _lock(release)
+    if not locked.can_move_to(Release.Status.ACTIVE):
+        raise IllegalTransition(locked.status, Release.Status.ACTIVE)
+    if locked.expires_at <= timezone.now():
+        raise ValidationError("This release has passed its expiry date: deny it and record a new one.")
+    locked.full_clean()
+    with acting_as(acting_user):
+        locked.move_to(Release.Status.ACTIVE, by=acting_user, reason="Approved")
+        record_access(
+            actor=acting_user,
+            action=AccessEvent.Action.EDIT,
+            subject=locked.client,
+            fields=["release"],
+            detail=f"Approved release {locked.pk}",
+        )
+    return _sync(release, locked)
+
+
+@transaction.atomic
+def deny_release(*, acting_user, release, reason) -> Release:
+    """A supervisor of the obtaining agency, who did not record it, denies a
+    pending release, saying why."""
+    _require_decider(acting_user, release)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the release is denied, so the worker can put it right."})
+    locked = _lock(release)
+    with acting_as(acting_user):
+        locked.move_to(Release.Status.DENIED, by=acting_user, reason=reason[:500])
+        record_access(
+            actor=acting_user,
+            action=AccessEvent.Action.EDIT,
+            subject=locked.client,
+            fields=["release"],
+            detail=f"Denied release {locked.pk}",
+        )
+    return _sync(release, locked)
+
+
+@transaction.atomic
+def end_release(*, release, status, acting_user=None, reason) -> Release:
+    """The single place an active release ends: revoked (by a person, at
+    once) or expired (by the expiry job, at or after ``expires_at``).
+
+    In the same transaction it moves the status (recording who, when, why)
+    and runs every ``sharing.hooks.on_release_ended`` hook, so the
+    consequences (withdrawn shares, removed grants) happen with the ending
+    or not at all. A revocation needs ``acting_user`` with ``releases.revoke``
+    at the obtaining agency; an expiry needs none.
+    """
+    if status not in Release.ENDED:
+        raise ValueError("end_release ends a release as revoked or expired")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the release ends."})
+    if status == Release.Status.REVOKED:
+        if acting_user is None:
+            raise PermissionDenied("A revocation is made by a person.")
+        _require(acting_user, permissions.REVOKE_RELEASES)
+        _require_own_release(acting_user, release)
+    locked = _lock(release)
+    if not locked.can_move_to(status):
+        raise IllegalTransition(locked.status, status)
+    now = timezone.now()
+    if status == Release.Status.EXPIRED and locked.expires_at > now:
+        raise ValidationError("This release has not reached its expiry date.")
+    with acting_as(acting_user):
+        locked.move_to(status, by=acting_user, reason=reason[:500], at=now)
+        if acting_user is not None:
+            record_access(
+                actor=acting_user,
+                action=AccessEvent.Action.EDIT,
+                subject=locked.client,
+                fields=["release"],
+                detail=f"Revoked release {locked.pk}",
+            )
+        hooks.release_ended(locked)
+    return _sync(release, locked)
+
+
+def revoke_release(*, acting_user, release, reason="") -> Release:
+    """The client withdrew consent: the release ends now (``end_release``)."""
+    return end_release(
+        release=release,
+        status=Release.Status.REVOKED,
+        acting_user=acting_user,
+        reason=(reason or "").strip() or REVOCATION_REASON,
+    )
+
+
+def expire_release(*, release_id, now=None) -> bool:
+    """Record the expiry of one release whose ``expires_at`` has passed (for
+    the beat job). Safe to run twice: a release already ended, or not yet
+    due, is left alone. Returns whether this call expired it."""
+    now = now or timezone.now()
+    release = Release.objects.filter(pk=release_id, status=Release.Status.ACTIVE, expires_at__lte=now).first()
+    if release is None:
+        return False
+    try:
+        end_release(release=release, status=Release.Status.EXPIRED, acting_user=None, reason=EXPIRY_REASON)
+    except IllegalTransition:
+        return False  # another worker ended it first
+    return True
+
+
+def record_evidence_viewed(*, acting_user, release) -> None:
+    """Opening consent evidence is an access event on the client."""
+    _require(acting_user, permissions.VIEW_RELEASES)
+    _require_own_release(acting_user, release)
+    record_access(
+        actor=acting_user,
+        action=AccessEvent.Action.EVIDENCE_VIEW,
+        subject=release.client,
+        fields=["consent evidence"],
+        detail=f"Release {release.pk}",
+    )
+
+
+def record_summary_printed(*, acting_user, release) -> None:
+    _require(acting_user, permissions.VIEW_RELEASES)
+    _require_own_release(acting_user, release)
+    record_access(
+        actor=acting_user,
+        action=AccessEvent.Action.PRINT,
+        subject=release.client,
+        fields=["release summary"],
+        reason=AccessEvent.Reason.CLIENT_REQUEST,
+        detail=f"Release {release.pk}",
+    )
+
+
 # --- Shares, external requests, pressure reports ---
 
-from datetime import timedelta  # noqa: E402
-
-from clients import queries as client_queries  # noqa: E402
-from hmis import actions as hmis_actions  # noqa: E402
-from sharing import access  # noqa: E402
-from sharing.models import (  # noqa: E402
-    PURPOSE_DEFAULT_CATEGORIES,
-    ExternalRequest,
-    PartnerContact,
-    PressureReport,
-    Share,
-    StatusChange,
-)
-from sharing.notifications import notify, users_holding  # noqa: E402
 
 SHARE_LIFETIME = timedelta(days=90)
 PRESSURE_REPORT_KIND = "pressure_report"
@@ -54,8 +385,6 @@ def _status_change(obj, *, from_status, to_status, by, note=""):
 
 
 def _purpose_label(purpose):
-    from sharing.models import Purpose
-
     return dict(Purpose.choices).get(purpose, purpose)
 
 
@@ -138,8 +467,6 @@ def send_share(*, acting_user, client, to_agency, purpose, categories, justifica
     the purpose's defaults without a justification, and anything the consent
     gate does not cover (recipient, every category, the purpose).
     """
-    from sharing.models import DataCategory, Purpose
-
     _require(acting_user, permissions.SEND_SHARES)
     try:
         client = client_queries.get_client_for(acting_user, client.pk)
@@ -183,6 +510,7 @@ def send_share(*, acting_user, client, to_agency, purpose, categories, justifica
     if not answer.allowed:
         raise ValidationError(answer.reason or "No active release covers this referral.", code="consent")
     share.release = answer.release
+    share.expires_at = min(share.expires_at, answer.release.expires_at)
     share.full_clean()
     with acting_as(acting_user):
         share.save()
@@ -492,3 +820,72 @@ def reveal_shared_field(*, acting_user, share, field, reason, reason_text="", pr
         detail=f"Referral {share.reference}",
     )
     return field
+
+
+# Disclosure log ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_disclosure(*, acting_user, client, release, categories, purpose, method, disclosed_at=None, description=""):
+    """Record a disclosure outside HMIS, made under the client's additional
+    release that names the recipient. The gate must cover the outside
+    recipient, every category and the purpose at the time of disclosure;
+    otherwise nothing is saved. Written as a ``Disclosure`` row and a
+    ``DISCLOSURE`` access event (the client's accounting of disclosures)."""
+    from sharing.models import Disclosure
+
+    _require(acting_user, permissions.RECORD_DISCLOSURES)
+    client = client_queries.get_client_for(acting_user, client.pk)
+    if client.owning_agency_id != acting_user.agency_id:
+        raise Http404
+    errors = {}
+    if (
+        release is None
+        or release.client_id != client.pk
+        or release.kind != Release.Kind.ADDITIONAL
+        or not release.outside_recipient_key
+    ):
+        errors["release"] = "Choose the client's additional release that names the outside recipient."
+    categories = sorted(set(categories or ()))
+    if not categories or set(categories) - set(DataCategory.values):
+        errors["categories"] = "Choose what was disclosed."
+    if purpose not in Purpose.values:
+        errors["purpose"] = "Choose the purpose of the disclosure."
+    if method not in Disclosure.Method.values:
+        errors["method"] = "Choose how it was disclosed."
+    now = timezone.now()
+    disclosed_at = disclosed_at or now
+    if disclosed_at > now:
+        errors["disclosed_at"] = "A disclosure cannot be recorded in the future."
+    if errors:
+        raise ValidationError(errors)
+    answer = access.check_consent_outside(
+        client=client, categories=categories, purpose=purpose, recipient=release.outside_recipient_name, at=disclosed_at
+    )
+    if not answer.allowed:
+        raise ValidationError(answer.reason, code="consent")
+    disclosure = Disclosure(
+        client=client,
+        release=answer.release,
+        agency=acting_user.agency,
+        recipient=release.outside_recipient_name,
+        categories=categories,
+        purpose=purpose,
+        method=method,
+        description=(description or "").strip(),
+        disclosed_at=disclosed_at,
+        recorded_by=acting_user,
+    )
+    disclosure.full_clean()
+    with acting_as(acting_user):
+        disclosure.save()
+        record_access(
+            actor=acting_user,
+            action=AccessEvent.Action.DISCLOSURE,
+            subject=client,
+            fields=categories,
+            reason=AccessEvent.Reason.CLIENT_REQUEST,
+            reason_text=f"To {release.outside_recipient_name} for {Purpose(purpose).label}",
+            detail=f"Disclosure {disclosure.pk} under release {answer.release.pk}",
+        )
+    return disclosure

@@ -1,12 +1,33 @@
-"""Background jobs of the sharing app. Tasks take ids, load and act; they are
-safe to run twice (acks are late, a lost worker means a redelivery)."""
+"""Background jobs of the sharing app. Tasks take ids, load and call an
+action; they are safe to run twice (acks are late)."""
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from sharing.models import Notice
+from sharing import actions
+from sharing.models import Notice, Release
+
+
+@shared_task
+def expire_releases():
+    """Beat job (``CELERY_BEAT_SCHEDULE["expire-releases"]``).
+
+    1. Find active releases whose expiry moment has passed (the consent gate
+       already refuses them; this records it).
+    2. End each one through ``actions.expire_release``, which runs the
+       "release ended" hooks in the same transaction, one release per
+       transaction so one failure does not hold back the rest.
+
+    Returns how many this run expired.
+    """
+    now = timezone.now()
+    due = Release.objects.filter(status=Release.Status.ACTIVE, expires_at__lte=now).values_list("pk", flat=True)
+    return sum(actions.expire_release(release_id=release_id, now=now) for release_id in list(due))
+
+
+# --- Shares, external requests, pressure reports ---
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=600, max_retries=8)
