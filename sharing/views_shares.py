@@ -8,6 +8,7 @@ opening and records each opening as an access event.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
@@ -58,7 +59,7 @@ def share_create(request, client_id):
     user = request.user
     client = client_queries.get_client_for(user, client_id)
     if client.owning_agency_id != user.agency_id:
-        raise PermissionDenied
+        raise Http404  # only the owning agency refers; a shared-in client is not theirs to pass on
     form = ShareForm(request.POST or None, recipients=queries.eligible_recipients(user))
     consent_refusal = ""
     if request.method == "POST" and form.is_valid():
