@@ -133,7 +133,7 @@ def pressure_list(request):
 @requires(REPORT_PRESSURE)
 def pressure_report(request):
     """One click: the page is a single button (with an optional note)."""
-    form = PressureReportForm(request.POST or None)
+    form = PressureReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         report = actions.report_pressure(acting_user=request.user, note=form.cleaned_data["note"])
         messages.success(
