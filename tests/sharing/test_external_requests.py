@@ -108,7 +108,8 @@ def test_staff_cannot_answer_through_the_page(client_for, intake, supervisor):
 def test_the_system_admin_answers_through_the_page(client_for, intake, system_admin):
     found = record(intake)
     response = client_for(system_admin).post(
-        reverse("sharing:external-request-move", args=[found.pk]), {"to_status": "declined", "answer": "Needs a court order."}
+        reverse("sharing:external-request-move", args=[found.pk]),
+        {"to_status": "declined", "answer": "Needs a court order."},
     )
     assert response.status_code == 302
     found.refresh_from_db()

@@ -15,7 +15,9 @@ def assert_no_pii(text):
 
 
 @pytest.mark.django_db
-def test_the_recipient_staff_get_a_notice_without_pii(intake, supervisor, other_intake, other_supervisor, other_security_officer, eastside):
+def test_the_recipient_staff_get_a_notice_without_pii(
+    intake, supervisor, other_intake, other_supervisor, other_security_officer, eastside
+):
     client = canary_client(intake)
     care_release(intake, supervisor, client, eastside)
     share = housing_share(intake, client, eastside)
