@@ -95,3 +95,32 @@ class PressureReportForm(forms.Form):
 
 class ReviewForm(forms.Form):
     note = forms.CharField(label="Review note", required=False, max_length=500)
+
+
+class DisclosureForm(forms.Form):
+    """A disclosure outside HMIS, under one of the client's additional releases."""
+
+    release = forms.ModelChoiceField(label="Under which additional release", queryset=None, empty_label=None)
+    categories = forms.MultipleChoiceField(label="What was disclosed", widget=forms.CheckboxSelectMultiple, choices=())
+    purpose = forms.ChoiceField(label="Purpose", choices=())
+    method = forms.ChoiceField(label="How", choices=())
+    disclosed_at = forms.DateTimeField(
+        label="When (leave empty for now)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    description = forms.CharField(
+        label="Note (what, in general terms)", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, releases, **kwargs):
+        from sharing.models import DataCategory, Disclosure, Purpose
+
+        super().__init__(*args, **kwargs)
+        self.fields["release"].queryset = releases
+        self.fields["release"].label_from_instance = lambda r: (
+            f"To {r.outside_recipient_name}, until {r.expires_at:%Y-%m-%d}"
+        )
+        self.fields["categories"].choices = DataCategory.choices
+        self.fields["purpose"].choices = Purpose.choices
+        self.fields["method"].choices = Disclosure.Method.choices

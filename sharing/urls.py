@@ -23,6 +23,7 @@ urlpatterns += [
     path("referrals/<uuid:share_id>/decline/", views_shares.share_decline, name="share-decline"),
     path("referrals/<uuid:share_id>/sent/", views_shares.share_sent, name="share-sent"),
     path("referrals/<uuid:share_id>/withdraw/", views_shares.share_withdraw, name="share-withdraw"),
+    path("disclosures/new/<uuid:client_id>/", views_shares.disclosure_create, name="disclosure-create"),
     path("notices/", views_shares.notice_list, name="notices"),
     path("notices/read/", views_shares.notices_read, name="notices-read"),
     path("external-requests/", views_requests.external_request_list, name="external-request-list"),

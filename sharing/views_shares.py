@@ -14,7 +14,15 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from clients import queries as client_queries
-from hmis.permissions import RECEIVE_SHARES, REVEAL_CLIENT_PII, SEND_SHARES, SIGNED_IN, has_permission, requires
+from hmis.permissions import (
+    RECEIVE_SHARES,
+    RECORD_DISCLOSURES,
+    REVEAL_CLIENT_PII,
+    SEND_SHARES,
+    SIGNED_IN,
+    has_permission,
+    requires,
+)
 from hmis.privacy import privacy_screen_on
 from sharing import actions, notifications, queries
 from sharing.forms_shares import ShareForm, ShareResponseForm, ShareRevealForm
@@ -220,3 +228,36 @@ def notice_list(request):
 def notices_read(request):
     notifications.mark_read(acting_user=request.user)
     return redirect("sharing:notices")
+
+
+# --- Disclosure log ----------------------------------------------------------------------
+
+
+@requires(RECORD_DISCLOSURES)
+def disclosure_create(request, client_id):
+    from sharing.forms_shares import DisclosureForm
+    from sharing.models import Release
+
+    user = request.user
+    client = client_queries.get_client_for(user, client_id)
+    if client.owning_agency_id != user.agency_id:
+        raise Http404
+    releases = Release.objects.filter(
+        client=client, kind=Release.Kind.ADDITIONAL, status=Release.Status.ACTIVE
+    ).exclude(outside_recipient_key="")
+    form = DisclosureForm(request.POST or None, releases=releases)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.record_disclosure(acting_user=user, client=client, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Disclosure recorded in the client's access history.")
+            return redirect("clients:detail", client_id=client.pk)
+    return render(
+        request,
+        "sharing/shares/disclosure.html",
+        {"form": form, "client_reference": client.reference, "client_id": client.pk, "has_releases": releases.exists()},
+        status=400 if request.method == "POST" else 200,
+    )

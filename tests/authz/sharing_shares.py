@@ -75,6 +75,9 @@ EXPECTATIONS = {
     ),
     "sharing:share-sent": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=share),
     "sharing:share-withdraw": Expect(allowed=STAFF, ok=302, outsiders=OTHER_STAFF, kwargs=share, method="post"),
+    "sharing:disclosure-create": Expect(
+        allowed=STAFF, outsiders=OTHER_STAFF, kwargs=lambda w: {"client_id": w.share.client_id}
+    ),
     "sharing:notices": Expect(allowed=SIGNED_IN),
     "sharing:notices-read": Expect(allowed=SIGNED_IN, ok=302, method="post"),
     "sharing:external-request-list": Expect(allowed=SIGNED_IN),

@@ -79,6 +79,6 @@ def housing_share(sender, client, recipient, **overrides):
 def shared(intake, supervisor, eastside):
     """A harbor client referred to eastside for housing under an active release."""
     client = canary_client(intake)
-    release = care_release(intake, supervisor, client, eastside)
+    care_release(intake, supervisor, client, eastside)
     share = housing_share(intake, client, eastside)
     return share

@@ -56,7 +56,7 @@ def test_the_recorder_sees_what_to_tell_the_requester(client_for, intake, system
             "what_was_asked": "Numbers of people served",
         },
     )
-    request = ExternalRequest.objects.get()
+    ExternalRequest.objects.get()
     assert response.status_code == 302
     page = client_for(intake).get(response["Location"]).content.decode()
     assert settings.HMIS_LEAD_EMAIL in page and 'id="what-to-tell"' in page

@@ -70,3 +70,21 @@ def test_refused_once_the_release_is_revoked(intake, supervisor):
     with pytest.raises(ValidationError):
         disclose(intake, client, release)
     assert not Disclosure.objects.exists()
+
+
+def test_recording_through_the_page(client_for, intake, supervisor):
+    client = canary_client(intake)
+    release = outside_release(intake, supervisor, client, "Seattle Housing Authority")
+    url = reverse("sharing:disclosure-create", args=[client.pk])
+    http = client_for(intake)
+    assert "Seattle Housing Authority" in http.get(url).content.decode()
+    refused = http.post(
+        url,
+        {"release": release.pk, "categories": ["income_benefits"], "purpose": "housing_placement", "method": "phone"},
+    )
+    assert refused.status_code == 400 and not Disclosure.objects.exists()
+    response = http.post(
+        url, {"release": release.pk, "categories": ["identity"], "purpose": "housing_placement", "method": "phone"}
+    )
+    assert response.status_code == 302
+    assert Disclosure.objects.get().recorded_by == intake
