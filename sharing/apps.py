@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class SharingConfig(AppConfig):
     name = "sharing"
     verbose_name = "Consent and care-coordination sharing"
+
+    def ready(self):
+        # Load the actions so every @on_release_ended hook defined there is
+        # registered in each process (web, worker, beat) before a release ends.
+        from sharing import actions  # noqa: F401
