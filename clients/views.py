@@ -38,6 +38,7 @@ from hmis.permissions import (
     requires,
 )
 from hmis.privacy import privacy_screen_on
+from sharing.queries import release_section_for
 
 SEARCHED_AT = "clients_searched_at"  # a timestamp only: search terms never go in the session
 SEARCH_FRESH_SECONDS = 30 * 60
@@ -168,6 +169,7 @@ def _detail_context(request, client, *, revealed="", reveal_form=None):
         "reveal_form": reveal_form or (RevealForm(fields=masked.revealable) if can_reveal else None),
         "privacy": viewer.privacy,
         "can_refer": has_permission(user, SEND_SHARES) and client.owning_agency_id == user.agency_id,
+        "releases": release_section_for(request, client),
     }
 
 

@@ -6,7 +6,9 @@ class SharingConfig(AppConfig):
     verbose_name = "Consent and care-coordination sharing"
 
     def ready(self):
-        # Shares end, and partners lose their grant, when a release ends.
-        from sharing import access
+        # Load the actions so every @on_release_ended hook defined there is
+        # registered in each process (web, worker, beat) before a release ends.
+        from sharing import access, actions  # noqa: F401
 
+        # Shares end, and partners lose their grant, when a release ends.
         access.register_hooks()

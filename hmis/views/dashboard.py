@@ -4,6 +4,7 @@ from hmis import permissions, queries
 from hmis.models import Role
 from hmis.permissions import SIGNED_IN, has_permission, requires
 from incidents.queries import security_events_visible_to
+from sharing.queries import dashboard_releases_for
 
 
 @requires(SIGNED_IN)
@@ -16,4 +17,5 @@ def dashboard(request):
     if has_permission(user, permissions.MANAGE_USERS):
         context["user_count"] = queries.users_visible_to(user).filter(is_active=True).count()
     context["is_case_worker"] = user.has_role(Role.INTAKE, Role.SUPERVISOR)
+    context.update(dashboard_releases_for(user))
     return render(request, "hmis/dashboard.html", context)

@@ -245,3 +245,17 @@ def test_pending_decisions_and_endings_are_all_recorded_in_order(intake, supervi
     actions.revoke_release(acting_user=intake, release=release)
     moves = list(release.status_changes.values_list("from_status", "to_status", "changed_by"))
     assert moves == [(S.PENDING, S.ACTIVE, supervisor.pk), (S.ACTIVE, S.REVOKED, intake.pk)]
+
+
+def test_create_decision_and_revocation_are_in_the_audit_log(intake, supervisor, harbor_client, eastside):
+    from auditlog.models import LogEntry
+
+    release = active_release(intake, supervisor, harbor_client, recipient_agencies=[eastside])
+    actions.revoke_release(acting_user=intake, release=release)
+    entries = LogEntry.objects.get_for_object(release).order_by("timestamp")
+    assert [(e.action, e.actor) for e in entries] == [
+        (LogEntry.Action.CREATE, intake),
+        (LogEntry.Action.UPDATE, supervisor),
+        (LogEntry.Action.UPDATE, intake),
+    ]
+    assert "revoked" in str(entries.last().changes)
