@@ -9,6 +9,7 @@ import time
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -33,11 +34,13 @@ from hmis.permissions import (
     MANAGE_PROJECTS,
     REVEAL_CLIENT_PII,
     REVIEW_DUPLICATES,
+    SEND_SHARES,
     VIEW_CLIENTS,
     has_permission,
     requires,
 )
 from hmis.privacy import privacy_screen_on
+from sharing.queries import release_section_for
 
 SEARCHED_AT = "clients_searched_at"  # a timestamp only: search terms never go in the session
 SEARCH_FRESH_SECONDS = 30 * 60
@@ -172,12 +175,31 @@ def _detail_context(request, client, *, revealed="", reveal_form=None):
         "reveal_fields": masked.revealable,
         "reveal_reasons": AccessEvent.Reason.choices,
         "privacy": viewer.privacy,
+        "can_refer": has_permission(user, SEND_SHARES) and client.owning_agency_id == user.agency_id,
+        "releases": release_section_for(request, client),
     }
+
+
+def _owner_or_share(request, client):
+    """A partner agency that sees a client through a referral sees it only on
+    the referral page (shared categories, consent re-checked): 404 here
+    unless a live, consented referral exists, which the user is sent to."""
+    if client.owning_agency_id == request.user.agency_id:
+        return None
+    from sharing.queries import shared_view_for
+
+    shares = shared_view_for(request.user, client)
+    if not shares:
+        raise Http404
+    return redirect("sharing:share-detail", share_id=shares[0].pk)
 
 
 @requires(VIEW_CLIENTS)
 def detail(request, client_id):
     client = queries.get_client_for(request.user, client_id)
+    elsewhere = _owner_or_share(request, client)
+    if elsewhere is not None:
+        return elsewhere
     actions.record_client_opened(acting_user=request.user, client=client)
     return render(request, "clients/detail.html", _detail_context(request, client))
 
@@ -187,6 +209,8 @@ def detail(request, client_id):
 def reveal(request, client_id):
     """Answer with the same page, one field unmasked: no redirect, nothing in the URL."""
     client = queries.get_client_for(request.user, client_id)
+    if client.owning_agency_id != request.user.agency_id:
+        raise Http404  # a referral's recipient reveals on the referral page, within the shared categories
     form = RevealForm(request.POST)
     revealed = ""
     status = 200

@@ -3,6 +3,7 @@ from django.conf import settings
 from hmis import permissions
 from hmis.models import Role
 from hmis.privacy import privacy_screen_on
+from sharing.notifications import unread_count
 
 
 def shell(request):
@@ -22,6 +23,16 @@ def shell(request):
             nav.append(("clients:search", "New intake"))
         if permissions.has_permission(user, permissions.REVIEW_DUPLICATES):
             nav.append(("clients:duplicates", "Possible duplicates"))
+        # Care-coordination sharing (sharing app).
+        if permissions.has_permission(user, permissions.RECEIVE_SHARES):
+            nav.append(("sharing:share-list", "Referrals"))
+        nav.append(("sharing:partner-list", "Partners"))
+        nav.append(("sharing:external-request-list", "External requests"))
+        if permissions.has_permission(user, permissions.REVIEW_PRESSURE):
+            nav.append(("sharing:pressure-list", "Pressure reports"))
+        nav.append(("sharing:pressure-report", "Report pressure"))
+        unread = unread_count(user)
+        nav.append(("sharing:notices", f"Notices ({unread})" if unread else "Notices"))
         if permissions.has_permission(user, permissions.VIEW_SECURITY_EVENTS):
             nav.append(("security-events", "Security"))
             nav.append(("incidents:dashboard", "Security dashboard"))

@@ -52,6 +52,18 @@ def decrypt_text(token: str) -> str:
         raise DecryptionError("stored value does not decrypt with any configured key") from None
 
 
+def encrypt_bytes(plain: bytes) -> bytes:
+    """Encrypt a file's bytes (consent evidence) with the same keyring as fields."""
+    return _keyring().encrypt(plain)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _keyring().decrypt(token)
+    except InvalidToken:
+        raise DecryptionError("stored file does not decrypt with any configured key") from None
+
+
 def rotate_token(token: str) -> str:
     """Re-encrypt a stored token under the newest key (keeps its timestamp)."""
     try:

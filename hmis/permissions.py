@@ -101,6 +101,42 @@ REVIEW_DUPLICATES = define(
     "clients.duplicates.review", "Review possible duplicate clients across agencies", {Role.SYSTEM_ADMIN}
 )
 
+# --- Consent releases (sharing app). Which releases: sharing.queries (the obtaining
+# agency's own, for clients the user may see). Security officers and leads see no
+# release metadata (scope can reveal health or benefits): they read the audit trail.
+VIEW_RELEASES = define(
+    "releases.view", "See a client's releases of information, their evidence and printable summary", STAFF
+)
+RECORD_RELEASES = define("releases.record", "Record a client's release of information (pending approval)", STAFF)
+DECIDE_RELEASES = define(
+    "releases.decide", "Approve or deny a pending release (never one you recorded)", {Role.SUPERVISOR}
+)
+REVOKE_RELEASES = define("releases.revoke", "Revoke an active release at the client's request", STAFF)
+
+
+# --- Care-coordination sharing (sharing app): partners, referrals, external requests, pressure.
+VIEW_PARTNERS = define("partners.view", "See the partner directory and each agency's verification", ALL_ROLES)
+MANAGE_PARTNERS = define(
+    "partners.manage", "Verify or suspend partner agencies and their contacts", {Role.SYSTEM_ADMIN}
+)
+SEND_SHARES = define("shares.send", "Send a referral (share) of one client to a verified partner agency", STAFF)
+RECEIVE_SHARES = define(
+    "shares.receive", "Open, accept or decline referrals sent to the agency (only the shared categories)", STAFF
+)
+RECORD_DISCLOSURES = define(
+    "disclosures.record", "Record a disclosure outside HMIS under the client's additional release", STAFF
+)
+RECORD_EXTERNAL_REQUESTS = define(
+    "external_requests.record", "Record a request for HMIS data from outside (routed to the HMIS lead)", ALL_ROLES
+)
+ANSWER_EXTERNAL_REQUESTS = define(
+    "external_requests.answer", "Review, answer or decline external requests for HMIS data", {Role.SYSTEM_ADMIN}
+)
+REPORT_PRESSURE = define("pressure.report", "Report that someone is pushing for access to client data", ALL_ROLES)
+REVIEW_PRESSURE = define(
+    "pressure.review", "Review the agency's pressure-to-share reports and turn one into an incident", {Role.SUPERVISOR}
+)
+
 
 def has_permission(user, code: str) -> bool:
     perm = _REGISTRY[code]

@@ -163,6 +163,16 @@ STORAGES = {
 # that check permission; there is deliberately no MEDIA_URL.
 HMIS_PRIVATE_STORAGE_DIR = Path(env_str("HMIS_PRIVATE_STORAGE_DIR", str(BASE_DIR / "var" / "private")))
 
+# --- Consent releases (sharing app) -------------------------------------------------
+HMIS_RELEASE_DEFAULT_DAYS = env_int("HMIS_RELEASE_DEFAULT_DAYS", 365, minimum=1)
+HMIS_RELEASE_MAX_DAYS = env_int("HMIS_RELEASE_MAX_DAYS", 365, minimum=1)
+HMIS_RELEASE_MAX_BACKDATE_DAYS = env_int("HMIS_RELEASE_MAX_BACKDATE_DAYS", 30)
+HMIS_EVIDENCE_MAX_BYTES = env_int("HMIS_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+HMIS_RELEASE_EXPIRY_SWEEP_SECONDS = env_int("HMIS_RELEASE_EXPIRY_SWEEP_SECONDS", 300, minimum=1)
+HMIS_SHARE_GRANT_SWEEP_SECONDS = env_int("HMIS_SHARE_GRANT_SWEEP_SECONDS", 300, minimum=1)
+if HMIS_RELEASE_DEFAULT_DAYS > HMIS_RELEASE_MAX_DAYS:
+    raise ImproperlyConfigured("HMIS_RELEASE_DEFAULT_DAYS must not exceed HMIS_RELEASE_MAX_DAYS.")
+
 # --- Sessions -----------------------------------------------------------------
 HMIS_IDLE_TIMEOUT_SECONDS = env_int("HMIS_IDLE_TIMEOUT_SECONDS", 900, minimum=30)
 HMIS_SESSION_ABSOLUTE_SECONDS = env_int("HMIS_SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=60)
@@ -303,6 +313,18 @@ CELERY_BEAT_SCHEDULE = {
     "incidents-bulk-access-rule": {
         "task": "incidents.tasks.check_bulk_access",
         "schedule": timedelta(minutes=5),
+    },
+    # The consent gate already refuses a release past its expiry; this job
+    # records the expiry and runs its consequences (withdrawn shares, grants).
+    "expire-releases": {
+        "task": "sharing.tasks.expire_releases",
+        "schedule": timedelta(seconds=HMIS_RELEASE_EXPIRY_SWEEP_SECONDS),
+    },
+    # Live access follows consent at once (the actions remove grants); this
+    # sweep ends overdue referrals and deletes any grant a lost message left.
+    "remove-stale-grants": {
+        "task": "sharing.tasks.remove_stale_grants",
+        "schedule": timedelta(seconds=HMIS_SHARE_GRANT_SWEEP_SECONDS),
     },
 }
 

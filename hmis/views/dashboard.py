@@ -4,6 +4,7 @@ from hmis import permissions, queries
 from hmis.models import Role
 from hmis.permissions import SIGNED_IN, has_permission, requires
 from incidents.queries import security_events_visible_to
+from sharing.queries import dashboard_releases_for
 
 
 @requires(SIGNED_IN)
@@ -18,4 +19,5 @@ def dashboard(request):
         context["user_count"] = active.count()
         context["training_attention"] = [u for u in active if u.standing() == "training" or u.training_due_soon()]
     context["is_case_worker"] = user.has_role(Role.INTAKE, Role.SUPERVISOR)
+    context.update(dashboard_releases_for(user))
     return render(request, "hmis/dashboard.html", context)

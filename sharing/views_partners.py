@@ -1,0 +1,105 @@
+"""The partner directory: every partner agency with its verification state
+and contacts. Only the system admin verifies, suspends or reinstates."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from hmis.permissions import MANAGE_PARTNERS, VIEW_PARTNERS, has_permission, requires
+from sharing import actions, queries
+from sharing.forms_shares import PartnerContactForm, VerificationForm
+
+
+@requires(VIEW_PARTNERS)
+def partner_list(request):
+    return render(request, "sharing/partners/list.html", {"partners": queries.partners()})
+
+
+@requires(VIEW_PARTNERS)
+def partner_detail(request, agency_id):
+    agency = queries.get_partner(agency_id)
+    can_manage = has_permission(request.user, MANAGE_PARTNERS)
+    return render(
+        request,
+        "sharing/partners/detail.html",
+        {
+            "agency": agency,
+            "contacts": agency.partner_contacts.all(),
+            "can_manage": can_manage,
+            "verify_form": VerificationForm() if can_manage else None,
+            "contact_form": PartnerContactForm() if can_manage else None,
+        },
+    )
+
+
+@requires(MANAGE_PARTNERS)
+@require_POST
+def partner_verify(request, agency_id):
+    agency = queries.get_partner(agency_id)
+    form = VerificationForm(request.POST)
+    if form.is_valid():
+        actions.verify_partner(
+            acting_user=request.user,
+            agency=agency,
+            method=form.cleaned_data["verification_method"],
+            notes=form.cleaned_data["verification_notes"],
+        )
+        messages.success(request, f"{agency.name} is recorded as verified.")
+    else:
+        messages.error(request, "Say how the agency was verified.")
+    return redirect("sharing:partner-detail", agency_id=agency.pk)
+
+
+@requires(MANAGE_PARTNERS)
+@require_POST
+def partner_suspend(request, agency_id):
+    agency = queries.get_partner(agency_id)
+    try:
+        actions.suspend_partner(acting_user=request.user, agency=agency)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{agency.name} is suspended: it receives no referrals and lost access to open ones.")
+    return redirect("sharing:partner-detail", agency_id=agency.pk)
+
+
+@requires(MANAGE_PARTNERS)
+@require_POST
+def partner_reinstate(request, agency_id):
+    agency = queries.get_partner(agency_id)
+    actions.reinstate_partner(acting_user=request.user, agency=agency)
+    messages.success(request, f"{agency.name} is active again.")
+    return redirect("sharing:partner-detail", agency_id=agency.pk)
+
+
+@requires(MANAGE_PARTNERS)
+@require_POST
+def contact_add(request, agency_id):
+    agency = queries.get_partner(agency_id)
+    form = PartnerContactForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.add_partner_contact(acting_user=request.user, agency=agency, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Contact added. Verify it before relying on it.")
+    else:
+        messages.error(request, "Enter the contact's name and a valid e-mail address, if any.")
+    return redirect("sharing:partner-detail", agency_id=agency.pk)
+
+
+@requires(MANAGE_PARTNERS)
+@require_POST
+def contact_verify(request, contact_id):
+    contact = queries.get_partner_contact(contact_id)
+    form = VerificationForm(request.POST)
+    if form.is_valid():
+        actions.verify_partner_contact(
+            acting_user=request.user, contact=contact, method=form.cleaned_data["verification_method"]
+        )
+        messages.success(request, "Contact recorded as verified.")
+    else:
+        messages.error(request, "Say how the contact was verified.")
+    return redirect("sharing:partner-detail", agency_id=contact.agency_id)

@@ -1,0 +1,263 @@
+"""Referral (share) pages and notices. Thin: reads through ``sharing.queries``,
+writes through ``sharing.actions``.
+
+The recipient reaches a shared client only through ``share_detail``, which
+asks ``queries.get_share_for`` (recipient, live, consent gate now) on every
+opening and records each opening as an access event.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from clients import queries as client_queries
+from hmis.permissions import (
+    RECEIVE_SHARES,
+    RECORD_DISCLOSURES,
+    REVEAL_CLIENT_PII,
+    SEND_SHARES,
+    SIGNED_IN,
+    has_permission,
+    requires,
+)
+from hmis.privacy import privacy_screen_on
+from sharing import actions, notifications, queries
+from sharing.forms_shares import ShareForm, ShareResponseForm, ShareRevealForm
+from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Share
+
+
+def _apply_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _record_release_url(client):
+    """Where to record a release for ``client`` (the consent-releases pages)."""
+    for name in ("sharing:release-create", "sharing:release-new", "sharing:release-record"):
+        try:
+            return reverse(name, kwargs={"client_id": client.pk})
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+@requires(RECEIVE_SHARES)
+def share_list(request):
+    user = request.user
+    received = queries.shares_received_by(user)
+    return render(
+        request,
+        "sharing/shares/list.html",
+        {
+            "live_received": received.filter(status__in=Share.LIVE),
+            "ended_received": received.exclude(status__in=Share.LIVE)[:50],
+            "sent": queries.shares_sent_by(user)[:100],
+        },
+    )
+
+
+@requires(SEND_SHARES)
+def share_create(request, client_id):
+    user = request.user
+    client = client_queries.get_client_for(user, client_id)
+    if client.owning_agency_id != user.agency_id:
+        raise Http404  # only the owning agency refers; a shared-in client is not theirs to pass on
+    form = ShareForm(request.POST or None, recipients=queries.eligible_recipients(user))
+    consent_refusal = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            share = actions.send_share(
+                acting_user=user,
+                client=client,
+                to_agency=data["to_agency"],
+                purpose=data["purpose"],
+                categories=data["categories"],
+                justification=data["justification"],
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) == "consent":
+                consent_refusal = " ".join(error.messages)
+            else:
+                _apply_errors(form, error)
+        else:
+            messages.success(request, f"Referral {share.reference} sent to {share.to_agency.name}.")
+            return redirect("sharing:share-sent", share_id=share.pk)
+    defaults = [(purpose, sorted(categories)) for purpose, categories in sorted(PURPOSE_DEFAULT_CATEGORIES.items())]
+    return render(
+        request,
+        "sharing/shares/create.html",
+        {
+            "form": form,
+            "client_reference": client.reference,
+            "client_id": client.pk,
+            "defaults": defaults,
+            "consent_refusal": consent_refusal,
+            "record_release_url": _record_release_url(client) if consent_refusal else "",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _detail_context(request, share, *, revealed="", reveal_form=None):
+    viewer = client_queries.viewer_for(request)
+    view = queries.shared_client_view(share, viewer, revealed=revealed)
+    can_reveal = has_permission(request.user, REVEAL_CLIENT_PII) and not viewer.privacy and bool(view.revealable)
+    return {
+        "share": share,
+        "view": view,
+        "can_respond": share.status == Share.Status.SENT,
+        "can_reveal": can_reveal,
+        "reveal_form": reveal_form or (ShareRevealForm(fields=view.revealable) if can_reveal else None),
+        "response_form": ShareResponseForm(),
+    }
+
+
+@requires(RECEIVE_SHARES)
+def share_detail(request, share_id):
+    share = queries.get_share_for(request.user, share_id)
+    actions.record_share_opened(acting_user=request.user, share=share)
+    return render(request, "sharing/shares/detail.html", _detail_context(request, share))
+
+
+@requires(RECEIVE_SHARES)
+@require_POST
+def share_reveal(request, share_id):
+    share = queries.get_share_for(request.user, share_id)
+    if not has_permission(request.user, REVEAL_CLIENT_PII):
+        raise PermissionDenied
+    view = queries.shared_client_view(share, client_queries.viewer_for(request))
+    form = ShareRevealForm(request.POST, fields=view.revealable)
+    revealed = ""
+    if form.is_valid():
+        try:
+            revealed = actions.reveal_shared_field(
+                acting_user=request.user,
+                share=share,
+                field=form.cleaned_data["field"],
+                reason=form.cleaned_data["reason"],
+                reason_text=form.cleaned_data["reason_text"],
+                privacy_screen=privacy_screen_on(request),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+    context = _detail_context(request, share, revealed=revealed, reveal_form=None if revealed else form)
+    return render(request, "sharing/shares/detail.html", context, status=200 if revealed else 400)
+
+
+@requires(RECEIVE_SHARES)
+@require_POST
+def share_accept(request, share_id):
+    share = queries.get_share_for(request.user, share_id)
+    form = ShareResponseForm(request.POST)
+    form.is_valid()
+    try:
+        actions.accept_share(acting_user=request.user, share=share, note=form.cleaned_data.get("note", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Referral {share.reference} accepted.")
+    return redirect("sharing:share-detail", share_id=share.pk)
+
+
+@requires(RECEIVE_SHARES)
+@require_POST
+def share_decline(request, share_id):
+    share = queries.get_received_share_for(request.user, share_id)
+    form = ShareResponseForm(request.POST)
+    form.is_valid()
+    try:
+        actions.decline_share(acting_user=request.user, share=share, note=form.cleaned_data.get("note", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        if share.is_live:
+            return redirect("sharing:share-detail", share_id=share.pk)
+    else:
+        messages.success(request, f"Referral {share.reference} declined.")
+    return redirect("sharing:share-list")
+
+
+@requires(SEND_SHARES)
+def share_sent(request, share_id):
+    """The sending agency's page of one referral: status and history, no client data."""
+    share = queries.get_sent_share_for(request.user, share_id)
+    return render(
+        request,
+        "sharing/shares/sent.html",
+        {
+            "share": share,
+            "history": queries.status_history(share),
+            "can_withdraw": share.status in Share.LIVE,
+            "response_form": ShareResponseForm(),
+        },
+    )
+
+
+@requires(SEND_SHARES)
+@require_POST
+def share_withdraw(request, share_id):
+    share = queries.get_sent_share_for(request.user, share_id)
+    form = ShareResponseForm(request.POST)
+    form.is_valid()
+    try:
+        actions.withdraw_share(acting_user=request.user, share=share, note=form.cleaned_data.get("note", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Referral {share.reference} withdrawn: the partner no longer has access.")
+    return redirect("sharing:share-sent", share_id=share.pk)
+
+
+# --- Notices ---------------------------------------------------------------------------
+
+
+@requires(SIGNED_IN)
+def notice_list(request):
+    notices = notifications.notices_for(request.user)[:100]
+    return render(request, "sharing/notices.html", {"notices": notices})
+
+
+@requires(SIGNED_IN)
+@require_POST
+def notices_read(request):
+    notifications.mark_read(acting_user=request.user)
+    return redirect("sharing:notices")
+
+
+# --- Disclosure log ----------------------------------------------------------------------
+
+
+@requires(RECORD_DISCLOSURES)
+def disclosure_create(request, client_id):
+    from sharing.forms_shares import DisclosureForm
+    from sharing.models import Release
+
+    user = request.user
+    client = client_queries.get_client_for(user, client_id)
+    if client.owning_agency_id != user.agency_id:
+        raise Http404
+    releases = Release.objects.filter(
+        client=client, kind=Release.Kind.ADDITIONAL, status=Release.Status.ACTIVE
+    ).exclude(outside_recipient_key="")
+    form = DisclosureForm(request.POST or None, releases=releases)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.record_disclosure(acting_user=user, client=client, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Disclosure recorded in the client's access history.")
+            return redirect("clients:detail", client_id=client.pk)
+    return render(
+        request,
+        "sharing/shares/disclosure.html",
+        {"form": form, "client_reference": client.reference, "client_id": client.pk, "has_releases": releases.exists()},
+        status=400 if request.method == "POST" else 200,
+    )

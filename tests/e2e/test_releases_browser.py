@@ -1,0 +1,64 @@
+"""Chromium: intake records a release with an uploaded form (the live summary
+follows the boxes), the supervisor approves it from the queue on the
+dashboard, the client page shows it active; intake revokes it and it shows
+revoked."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import sign_in_in_browser
+from tests.sharing.release_fixtures import PNG, new_client
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_release_recorded_approved_shown_and_revoked(page, browser, live_server, intake, supervisor, eastside):
+    client = new_client(intake)
+
+    # Intake records the release.
+    sign_in_in_browser(page, intake)
+    page.goto(f"/clients/{client.pk}/")
+    page.get_by_role("link", name="Record a release").click()
+    summary = page.locator("#release-summary")
+    expect(summary.locator('[data-summary-category="contact"]')).to_be_hidden()
+    page.get_by_label("Eastside Housing Collective").check()
+    page.get_by_label("contact details (phone, e-mail, address)").check()
+    page.get_by_label("housing placement").check()
+    expect(summary.locator('[data-summary-category="contact"]')).to_be_visible()
+    expect(summary.locator(f'[data-summary-agency="{eastside.pk}"]')).to_be_visible()
+    expect(summary.locator('[data-summary-purpose="housing_placement"]')).to_have_text("finding you housing")
+    expect(summary.locator('[data-summary-empty="categories"]')).to_be_hidden()
+    page.locator('input[name="evidence"]').set_input_files(
+        files=[{"name": "signed-form.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    page.get_by_role("button", name="Record release").click()
+    expect(page.locator("#release-status")).to_have_text("Waiting for a supervisor")
+    release_url = page.url
+
+    # The supervisor approves it from the queue on the dashboard (another browser context).
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15000)
+    supervisor_page = context.new_page()
+    try:
+        sign_in_in_browser(supervisor_page, supervisor)
+        supervisor_page.goto("/")
+        queue = supervisor_page.locator("#release-queue")
+        expect(queue).to_contain_text(client.reference)
+        queue.get_by_role("button", name="Approve").click()
+        expect(supervisor_page.locator("#release-queue")).to_contain_text("Nothing is waiting")
+    finally:
+        context.close()
+
+    # The client page shows it active.
+    page.goto(f"/clients/{client.pk}/")
+    active = page.locator("#releases-active")
+    expect(active).to_contain_text("Active")
+    expect(active).to_contain_text("Eastside Housing Collective")
+
+    # Intake revokes it; it shows revoked.
+    page.goto(release_url)
+    page.get_by_role("button", name="Revoke release").click()
+    expect(page.locator("#release-status")).to_have_text("Revoked")
+    page.goto(f"/clients/{client.pk}/")
+    expect(page.locator("#releases-ended")).to_contain_text("Revoked")
+    expect(page.locator("#releases-active")).to_contain_text("No active release")
