@@ -88,9 +88,7 @@ VIEW_CLIENTS = define(
     "Open the agency's client records (masked; names only for case workers) and their access history",
     {Role.INTAKE, Role.SUPERVISOR, Role.SECURITY_OFFICER, Role.AGENCY_LEAD},
 )
-CREATE_CLIENTS = define(
-    "clients.create", "Search before create, create clients, enrol them and record intake", STAFF
-)
+CREATE_CLIENTS = define("clients.create", "Search before create, create clients, enrol them and record intake", STAFF)
 EDIT_CLIENTS = define("clients.edit", "Edit the records of the agency's own clients", STAFF)
 REVEAL_CLIENT_PII = define(
     "clients.reveal", "Reveal one masked field of a client (SSN, birth date, contact) with a recorded reason", STAFF

@@ -61,15 +61,17 @@ EVENT_RULES = [
         "Opened automatically: {count} requests for account {account} from networks the agency does not allow "
         "within {hours} hours.",
     ),
+    # One pressure report goes to the supervisors, who decide whether it is an
+    # incident; a pattern of them opens one without waiting.
     EventRule(
         "pressure_to_share",
         SecurityEvent.Kind.PRESSURE_REPORT,
-        lambda: 1,
-        timedelta(days=1),
+        lambda: settings.HMIS_PRESSURE_INCIDENT_THRESHOLD,
+        timedelta(days=7),
         Category.SUSPICIOUS_ACCESS_REQUEST,
         Severity.MEDIUM,
         "Opened automatically: staff account {account} reported being pushed for access to client data "
-        "({count} report(s) within {hours} hours).",
+        "{count} times within {hours} hours.",
     ),
 ]
 

@@ -756,27 +756,19 @@ def review_pressure_report(*, acting_user, report, note=""):
     return locked
 
 
-def can_open_incidents() -> bool:
-    """The incidents issue provides ``open_incident_from_security_event``."""
-    from incidents import actions as incident_actions
-
-    return hasattr(incident_actions, "open_incident_from_security_event")
-
-
 @transaction.atomic
 def open_incident_from_pressure_report(*, acting_user, report):
     """A supervisor turns a pressure report into an incident (suspicious access request)."""
     from incidents import actions as incident_actions
 
     _supervised_report(acting_user, report)
-    if not can_open_incidents():
-        raise ValidationError("Incidents cannot be opened from here yet.")
-    locked = PressureReport.objects.select_for_update().select_related("security_event").get(pk=report.pk)
+    locked = PressureReport.objects.select_for_update(of=("self",)).select_related("security_event").get(pk=report.pk)
     if locked.incident_id:
         raise ValidationError("An incident was already opened for this report.")
     from incidents.models import Category
 
     with acting_as(acting_user):
+        # A pattern of reports may already have opened one: link to it.
         incident, _created = incident_actions.open_incident_from_security_event(
             event=locked.security_event,
             rule="pressure_report",

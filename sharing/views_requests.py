@@ -155,7 +155,7 @@ def pressure_detail(request, report_id):
             "report": report,
             "is_supervisor": is_supervisor,
             "can_review": is_supervisor and report.reviewed_at is None,
-            "can_open_incident": is_supervisor and not report.incident_id and actions.can_open_incidents(),
+            "can_open_incident": is_supervisor and not report.incident_id,
             "review_form": ReviewForm(),
         },
     )

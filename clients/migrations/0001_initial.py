@@ -12,214 +12,664 @@ import hmis.crypto
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('hmis', '0002_role_groups'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("hmis", "0002_role_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reference', models.CharField(default=clients.models.new_reference, editable=False, max_length=12, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('first_name', hmis.crypto.EncryptedCharField(blank=True, max_length=50, null=True)),
-                ('middle_name', hmis.crypto.EncryptedCharField(blank=True, max_length=50, null=True)),
-                ('last_name', hmis.crypto.EncryptedCharField(blank=True, max_length=50, null=True)),
-                ('name_suffix', hmis.crypto.EncryptedCharField(blank=True, max_length=20, null=True)),
-                ('name_data_quality', models.PositiveSmallIntegerField(choices=[(1, 'Full name reported'), (2, 'Partial, street name, or code name reported'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')])),
-                ('ssn', hmis.crypto.EncryptedCharField(blank=True, max_length=9, null=True, verbose_name='SSN')),
-                ('ssn_data_quality', models.PositiveSmallIntegerField(choices=[(1, 'Full SSN reported'), (2, 'Approximate or partial SSN reported'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')], verbose_name='SSN data quality')),
-                ('dob', hmis.crypto.EncryptedDateField(blank=True, null=True, verbose_name='date of birth')),
-                ('dob_data_quality', models.PositiveSmallIntegerField(choices=[(1, 'Full DOB reported'), (2, 'Approximate or partial DOB reported'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')], verbose_name='DOB data quality')),
-                ('birth_year', hmis.crypto.EncryptedIntegerField(blank=True, null=True)),
-                ('race_ethnicity', django.contrib.postgres.fields.ArrayField(base_field=models.PositiveSmallIntegerField(choices=[(1, 'American Indian, Alaska Native, or Indigenous'), (2, 'Asian or Asian American'), (3, 'Black, African American, or African'), (4, 'Native Hawaiian or Pacific Islander'), (5, 'White'), (6, 'Hispanic/Latina/e/o'), (7, 'Middle Eastern or North African'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')]), blank=True, default=list, size=None)),
-                ('sex', models.PositiveSmallIntegerField(choices=[(0, 'Female'), (1, 'Male'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')], default=99)),
-                ('veteran_status', models.PositiveSmallIntegerField(choices=[(0, 'No'), (1, 'Yes'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')], default=99)),
-                ('phone', hmis.crypto.EncryptedCharField(blank=True, max_length=30, null=True)),
-                ('email', hmis.crypto.EncryptedCharField(blank=True, max_length=254, null=True, verbose_name='e-mail')),
-                ('last_permanent_address', hmis.crypto.EncryptedTextField(blank=True, null=True)),
-                ('confidential', models.BooleanField(default=False, help_text='Only staff named on the record see it (for example a domestic-violence survivor).')),
-                ('is_anonymous', models.BooleanField(default=False, help_text='No name, SSN, full birth date or contact is kept; the reference code identifies the client.', verbose_name='anonymous record')),
-                ('name_bidx', models.CharField(blank=True, editable=False, max_length=8, null=True)),
-                ('name_phonetic_bidx', models.CharField(blank=True, editable=False, max_length=8, null=True)),
-                ('name_phonetic_year_bidx', models.CharField(blank=True, editable=False, max_length=8, null=True)),
-                ('last_phonetic_dob_bidx', models.CharField(blank=True, editable=False, max_length=8, null=True)),
-                ('first_phonetic_dob_bidx', models.CharField(blank=True, editable=False, max_length=8, null=True)),
-                ('initials_dob_bidx', models.CharField(blank=True, editable=False, max_length=8, null=True)),
-                ('ssn4_dob_bidx', models.CharField(blank=True, editable=False, max_length=8, null=True)),
-                ('ssn4_last_initial_bidx', models.CharField(blank=True, editable=False, max_length=8, null=True)),
-                ('ssn4_first_initial_bidx', models.CharField(blank=True, editable=False, max_length=8, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='hmis.agency')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "reference",
+                    models.CharField(default=clients.models.new_reference, editable=False, max_length=12, unique=True),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("first_name", hmis.crypto.EncryptedCharField(blank=True, max_length=50, null=True)),
+                ("middle_name", hmis.crypto.EncryptedCharField(blank=True, max_length=50, null=True)),
+                ("last_name", hmis.crypto.EncryptedCharField(blank=True, max_length=50, null=True)),
+                ("name_suffix", hmis.crypto.EncryptedCharField(blank=True, max_length=20, null=True)),
+                (
+                    "name_data_quality",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Full name reported"),
+                            (2, "Partial, street name, or code name reported"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ]
+                    ),
+                ),
+                ("ssn", hmis.crypto.EncryptedCharField(blank=True, max_length=9, null=True, verbose_name="SSN")),
+                (
+                    "ssn_data_quality",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Full SSN reported"),
+                            (2, "Approximate or partial SSN reported"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ],
+                        verbose_name="SSN data quality",
+                    ),
+                ),
+                ("dob", hmis.crypto.EncryptedDateField(blank=True, null=True, verbose_name="date of birth")),
+                (
+                    "dob_data_quality",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Full DOB reported"),
+                            (2, "Approximate or partial DOB reported"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ],
+                        verbose_name="DOB data quality",
+                    ),
+                ),
+                ("birth_year", hmis.crypto.EncryptedIntegerField(blank=True, null=True)),
+                (
+                    "race_ethnicity",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.PositiveSmallIntegerField(
+                            choices=[
+                                (1, "American Indian, Alaska Native, or Indigenous"),
+                                (2, "Asian or Asian American"),
+                                (3, "Black, African American, or African"),
+                                (4, "Native Hawaiian or Pacific Islander"),
+                                (5, "White"),
+                                (6, "Hispanic/Latina/e/o"),
+                                (7, "Middle Eastern or North African"),
+                                (8, "Client doesn't know"),
+                                (9, "Client prefers not to answer"),
+                                (99, "Data not collected"),
+                            ]
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                (
+                    "sex",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Female"),
+                            (1, "Male"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ],
+                        default=99,
+                    ),
+                ),
+                (
+                    "veteran_status",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "No"),
+                            (1, "Yes"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ],
+                        default=99,
+                    ),
+                ),
+                ("phone", hmis.crypto.EncryptedCharField(blank=True, max_length=30, null=True)),
+                ("email", hmis.crypto.EncryptedCharField(blank=True, max_length=254, null=True, verbose_name="e-mail")),
+                ("last_permanent_address", hmis.crypto.EncryptedTextField(blank=True, null=True)),
+                (
+                    "confidential",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Only staff named on the record see it (for example a domestic-violence survivor).",
+                    ),
+                ),
+                (
+                    "is_anonymous",
+                    models.BooleanField(
+                        default=False,
+                        help_text="No name, SSN, full birth date or contact is kept; the reference code identifies the client.",
+                        verbose_name="anonymous record",
+                    ),
+                ),
+                ("name_bidx", models.CharField(blank=True, editable=False, max_length=8, null=True)),
+                ("name_phonetic_bidx", models.CharField(blank=True, editable=False, max_length=8, null=True)),
+                ("name_phonetic_year_bidx", models.CharField(blank=True, editable=False, max_length=8, null=True)),
+                ("last_phonetic_dob_bidx", models.CharField(blank=True, editable=False, max_length=8, null=True)),
+                ("first_phonetic_dob_bidx", models.CharField(blank=True, editable=False, max_length=8, null=True)),
+                ("initials_dob_bidx", models.CharField(blank=True, editable=False, max_length=8, null=True)),
+                ("ssn4_dob_bidx", models.CharField(blank=True, editable=False, max_length=8, null=True)),
+                ("ssn4_last_initial_bidx", models.CharField(blank=True, editable=False, max_length=8, null=True)),
+                ("ssn4_first_initial_bidx", models.CharField(blank=True, editable=False, max_length=8, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="clients", to="hmis.agency"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ClientGroupObjectPermission',
+            name="ClientGroupObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='clients.client')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("content_object", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="clients.client")),
+                ("group", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ClientUserObjectPermission',
+            name="ClientUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='clients.client')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("content_object", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="clients.client")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('entry_date', models.DateField()),
-                ('exit_date', models.DateField(blank=True, null=True)),
-                ('destination', models.PositiveSmallIntegerField(blank=True, choices=[('Homeless situations', [(116, 'Place not meant for habitation'), (101, 'Emergency shelter, including hotel or motel paid for with emergency shelter voucher, host home shelter'), (118, 'Safe Haven')]), ('Institutional situations', [(215, 'Foster care home or foster care group home'), (206, 'Hospital or other residential non-psychiatric medical facility'), (207, 'Jail, prison, or juvenile detention facility'), (225, 'Long-term care facility or nursing home'), (204, 'Psychiatric hospital or other psychiatric facility'), (205, 'Substance abuse treatment facility or detox center')]), ('Temporary housing situations', [(302, 'Transitional housing for homeless persons'), (329, 'Residential project or halfway house with no homeless criteria'), (314, 'Hotel or motel paid for without emergency shelter voucher'), (332, 'Host Home (non-crisis)'), (335, "Staying or living in a family member's room, apartment, or house"), (336, "Staying or living in a friend's room, apartment, or house")]), ('Permanent housing situations', [(422, 'Staying or living with family, permanent tenure'), (423, 'Staying or living with friends, permanent tenure'), (410, 'Rental by client, no ongoing housing subsidy'), (435, 'Rental by client, with ongoing housing subsidy'), (421, 'Owned by client, with ongoing housing subsidy'), (411, 'Owned by client, no ongoing housing subsidy'), (426, 'Moved from one HOPWA funded project to HOPWA PH')]), ('Other', [(24, 'Deceased'), (37, 'Worker unable to determine'), (17, 'Other'), (30, 'No exit interview completed'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')])], null=True)),
-                ('relationship_to_hoh', models.PositiveSmallIntegerField(choices=[(1, 'Self (head of household)'), (2, "Head of household's child"), (3, "Head of household's spouse or partner"), (4, "Head of household's other relation member"), (5, 'Other: non-relation member'), (99, 'Data not collected')], verbose_name='relationship to head of household')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to='clients.client')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("entry_date", models.DateField()),
+                ("exit_date", models.DateField(blank=True, null=True)),
+                (
+                    "destination",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (
+                                "Homeless situations",
+                                [
+                                    (116, "Place not meant for habitation"),
+                                    (
+                                        101,
+                                        "Emergency shelter, including hotel or motel paid for with emergency shelter voucher, host home shelter",
+                                    ),
+                                    (118, "Safe Haven"),
+                                ],
+                            ),
+                            (
+                                "Institutional situations",
+                                [
+                                    (215, "Foster care home or foster care group home"),
+                                    (206, "Hospital or other residential non-psychiatric medical facility"),
+                                    (207, "Jail, prison, or juvenile detention facility"),
+                                    (225, "Long-term care facility or nursing home"),
+                                    (204, "Psychiatric hospital or other psychiatric facility"),
+                                    (205, "Substance abuse treatment facility or detox center"),
+                                ],
+                            ),
+                            (
+                                "Temporary housing situations",
+                                [
+                                    (302, "Transitional housing for homeless persons"),
+                                    (329, "Residential project or halfway house with no homeless criteria"),
+                                    (314, "Hotel or motel paid for without emergency shelter voucher"),
+                                    (332, "Host Home (non-crisis)"),
+                                    (335, "Staying or living in a family member's room, apartment, or house"),
+                                    (336, "Staying or living in a friend's room, apartment, or house"),
+                                ],
+                            ),
+                            (
+                                "Permanent housing situations",
+                                [
+                                    (422, "Staying or living with family, permanent tenure"),
+                                    (423, "Staying or living with friends, permanent tenure"),
+                                    (410, "Rental by client, no ongoing housing subsidy"),
+                                    (435, "Rental by client, with ongoing housing subsidy"),
+                                    (421, "Owned by client, with ongoing housing subsidy"),
+                                    (411, "Owned by client, no ongoing housing subsidy"),
+                                    (426, "Moved from one HOPWA funded project to HOPWA PH"),
+                                ],
+                            ),
+                            (
+                                "Other",
+                                [
+                                    (24, "Deceased"),
+                                    (37, "Worker unable to determine"),
+                                    (17, "Other"),
+                                    (30, "No exit interview completed"),
+                                    (8, "Client doesn't know"),
+                                    (9, "Client prefers not to answer"),
+                                    (99, "Data not collected"),
+                                ],
+                            ),
+                        ],
+                        null=True,
+                    ),
+                ),
+                (
+                    "relationship_to_hoh",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Self (head of household)"),
+                            (2, "Head of household's child"),
+                            (3, "Head of household's spouse or partner"),
+                            (4, "Head of household's other relation member"),
+                            (5, "Other: non-relation member"),
+                            (99, "Data not collected"),
+                        ],
+                        verbose_name="relationship to head of household",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="enrollments", to="clients.client"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-entry_date', '-created_at'],
+                "ordering": ["-entry_date", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('assessment_date', models.DateField()),
-                ('prior_living_situation', models.PositiveSmallIntegerField(choices=[('Homeless situations', [(116, 'Place not meant for habitation'), (101, 'Emergency shelter, including hotel or motel paid for with emergency shelter voucher, host home shelter'), (118, 'Safe Haven')]), ('Institutional situations', [(215, 'Foster care home or foster care group home'), (206, 'Hospital or other residential non-psychiatric medical facility'), (207, 'Jail, prison, or juvenile detention facility'), (225, 'Long-term care facility or nursing home'), (204, 'Psychiatric hospital or other psychiatric facility'), (205, 'Substance abuse treatment facility or detox center')]), ('Temporary housing situations', [(302, 'Transitional housing for homeless persons'), (329, 'Residential project or halfway house with no homeless criteria'), (314, 'Hotel or motel paid for without emergency shelter voucher'), (332, 'Host Home (non-crisis)'), (335, "Staying or living in a family member's room, apartment, or house"), (336, "Staying or living in a friend's room, apartment, or house")]), ('Permanent housing situations', [(422, 'Staying or living with family, permanent tenure'), (423, 'Staying or living with friends, permanent tenure'), (410, 'Rental by client, no ongoing housing subsidy'), (435, 'Rental by client, with ongoing housing subsidy'), (421, 'Owned by client, with ongoing housing subsidy'), (411, 'Owned by client, no ongoing housing subsidy')]), ('Other', [(8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')])])),
-                ('length_of_stay', models.PositiveSmallIntegerField(choices=[(10, 'One night or less'), (11, 'Two to six nights'), (2, 'One week or more, but less than one month'), (3, 'One month or more, but less than 90 days'), (4, '90 days or more, but less than one year'), (5, 'One year or longer'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')], verbose_name='length of stay in prior living situation')),
-                ('disabling_condition', hmis.crypto.EncryptedIntegerField(choices=[(0, 'No'), (1, 'Yes'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')])),
-                ('income_from_any_source', hmis.crypto.EncryptedIntegerField(choices=[(0, 'No'), (1, 'Yes'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')])),
-                ('monthly_income', hmis.crypto.EncryptedIntegerField(blank=True, null=True, verbose_name='total monthly income (dollars)')),
-                ('non_cash_benefits', hmis.crypto.EncryptedIntegerField(choices=[(0, 'No'), (1, 'Yes'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')], verbose_name='non-cash benefits from any source')),
-                ('health_insurance', hmis.crypto.EncryptedIntegerField(choices=[(0, 'No'), (1, 'Yes'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')], verbose_name='covered by health insurance')),
-                ('domestic_violence_survivor', hmis.crypto.EncryptedIntegerField(choices=[(0, 'No'), (1, 'Yes'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')])),
-                ('currently_fleeing', hmis.crypto.EncryptedIntegerField(blank=True, choices=[(0, 'No'), (1, 'Yes'), (8, "Client doesn't know"), (9, 'Client prefers not to answer'), (99, 'Data not collected')], null=True, verbose_name='currently fleeing domestic violence')),
-                ('notes', hmis.crypto.EncryptedTextField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='clients.enrollment')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("assessment_date", models.DateField()),
+                (
+                    "prior_living_situation",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (
+                                "Homeless situations",
+                                [
+                                    (116, "Place not meant for habitation"),
+                                    (
+                                        101,
+                                        "Emergency shelter, including hotel or motel paid for with emergency shelter voucher, host home shelter",
+                                    ),
+                                    (118, "Safe Haven"),
+                                ],
+                            ),
+                            (
+                                "Institutional situations",
+                                [
+                                    (215, "Foster care home or foster care group home"),
+                                    (206, "Hospital or other residential non-psychiatric medical facility"),
+                                    (207, "Jail, prison, or juvenile detention facility"),
+                                    (225, "Long-term care facility or nursing home"),
+                                    (204, "Psychiatric hospital or other psychiatric facility"),
+                                    (205, "Substance abuse treatment facility or detox center"),
+                                ],
+                            ),
+                            (
+                                "Temporary housing situations",
+                                [
+                                    (302, "Transitional housing for homeless persons"),
+                                    (329, "Residential project or halfway house with no homeless criteria"),
+                                    (314, "Hotel or motel paid for without emergency shelter voucher"),
+                                    (332, "Host Home (non-crisis)"),
+                                    (335, "Staying or living in a family member's room, apartment, or house"),
+                                    (336, "Staying or living in a friend's room, apartment, or house"),
+                                ],
+                            ),
+                            (
+                                "Permanent housing situations",
+                                [
+                                    (422, "Staying or living with family, permanent tenure"),
+                                    (423, "Staying or living with friends, permanent tenure"),
+                                    (410, "Rental by client, no ongoing housing subsidy"),
+                                    (435, "Rental by client, with ongoing housing subsidy"),
+                                    (421, "Owned by client, with ongoing housing subsidy"),
+                                    (411, "Owned by client, no ongoing housing subsidy"),
+                                ],
+                            ),
+                            (
+                                "Other",
+                                [
+                                    (8, "Client doesn't know"),
+                                    (9, "Client prefers not to answer"),
+                                    (99, "Data not collected"),
+                                ],
+                            ),
+                        ]
+                    ),
+                ),
+                (
+                    "length_of_stay",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (10, "One night or less"),
+                            (11, "Two to six nights"),
+                            (2, "One week or more, but less than one month"),
+                            (3, "One month or more, but less than 90 days"),
+                            (4, "90 days or more, but less than one year"),
+                            (5, "One year or longer"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ],
+                        verbose_name="length of stay in prior living situation",
+                    ),
+                ),
+                (
+                    "disabling_condition",
+                    hmis.crypto.EncryptedIntegerField(
+                        choices=[
+                            (0, "No"),
+                            (1, "Yes"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ]
+                    ),
+                ),
+                (
+                    "income_from_any_source",
+                    hmis.crypto.EncryptedIntegerField(
+                        choices=[
+                            (0, "No"),
+                            (1, "Yes"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ]
+                    ),
+                ),
+                (
+                    "monthly_income",
+                    hmis.crypto.EncryptedIntegerField(
+                        blank=True, null=True, verbose_name="total monthly income (dollars)"
+                    ),
+                ),
+                (
+                    "non_cash_benefits",
+                    hmis.crypto.EncryptedIntegerField(
+                        choices=[
+                            (0, "No"),
+                            (1, "Yes"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ],
+                        verbose_name="non-cash benefits from any source",
+                    ),
+                ),
+                (
+                    "health_insurance",
+                    hmis.crypto.EncryptedIntegerField(
+                        choices=[
+                            (0, "No"),
+                            (1, "Yes"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ],
+                        verbose_name="covered by health insurance",
+                    ),
+                ),
+                (
+                    "domestic_violence_survivor",
+                    hmis.crypto.EncryptedIntegerField(
+                        choices=[
+                            (0, "No"),
+                            (1, "Yes"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ]
+                    ),
+                ),
+                (
+                    "currently_fleeing",
+                    hmis.crypto.EncryptedIntegerField(
+                        blank=True,
+                        choices=[
+                            (0, "No"),
+                            (1, "Yes"),
+                            (8, "Client doesn't know"),
+                            (9, "Client prefers not to answer"),
+                            (99, "Data not collected"),
+                        ],
+                        null=True,
+                        verbose_name="currently fleeing domestic violence",
+                    ),
+                ),
+                ("notes", hmis.crypto.EncryptedTextField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="assessments", to="clients.enrollment"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-assessment_date', '-created_at'],
+                "ordering": ["-assessment_date", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PossibleDuplicate',
+            name="PossibleDuplicate",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('score', models.FloatField()),
-                ('found_at', models.DateTimeField(auto_now_add=True)),
-                ('status', models.CharField(choices=[('open', 'To review'), ('duplicate', 'Same person'), ('distinct', 'Different people')], default='open', max_length=10)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('existing_client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clients.client')),
-                ('found_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('new_client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clients.client')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("score", models.FloatField()),
+                ("found_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "To review"), ("duplicate", "Same person"), ("distinct", "Different people")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "existing_client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="clients.client"
+                    ),
+                ),
+                (
+                    "found_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "new_client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="clients.client"
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-found_at'],
+                "ordering": ["-found_at"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('project_type', models.PositiveSmallIntegerField(choices=[(0, 'Emergency Shelter - Entry Exit'), (1, 'Emergency Shelter - Night-by-Night'), (2, 'Transitional Housing'), (3, 'PH - Permanent Supportive Housing'), (4, 'Street Outreach'), (6, 'Services Only'), (7, 'Other'), (8, 'Safe Haven'), (9, 'PH - Housing Only'), (10, 'PH - Housing with Services (no disability required for entry)'), (11, 'Day Shelter'), (12, 'Homelessness Prevention'), (13, 'PH - Rapid Re-Housing'), (14, 'Coordinated Entry')])),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='hmis.agency')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "project_type",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Emergency Shelter - Entry Exit"),
+                            (1, "Emergency Shelter - Night-by-Night"),
+                            (2, "Transitional Housing"),
+                            (3, "PH - Permanent Supportive Housing"),
+                            (4, "Street Outreach"),
+                            (6, "Services Only"),
+                            (7, "Other"),
+                            (8, "Safe Haven"),
+                            (9, "PH - Housing Only"),
+                            (10, "PH - Housing with Services (no disability required for entry)"),
+                            (11, "Day Shelter"),
+                            (12, "Homelessness Prevention"),
+                            (13, "PH - Rapid Re-Housing"),
+                            (14, "Coordinated Entry"),
+                        ]
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="projects", to="hmis.agency"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='enrollment',
-            name='project',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='clients.project'),
+            model_name="enrollment",
+            name="project",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="enrollments", to="clients.project"
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(condition=models.Q(('name_bidx__isnull', False)), fields=['name_bidx'], name='client_name_idx'),
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("name_bidx__isnull", False)), fields=["name_bidx"], name="client_name_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(condition=models.Q(('name_phonetic_bidx__isnull', False)), fields=['name_phonetic_bidx'], name='client_name_phonetic_idx'),
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("name_phonetic_bidx__isnull", False)),
+                fields=["name_phonetic_bidx"],
+                name="client_name_phonetic_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(condition=models.Q(('name_phonetic_year_bidx__isnull', False)), fields=['name_phonetic_year_bidx'], name='client_name_phonetic_year_idx'),
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("name_phonetic_year_bidx__isnull", False)),
+                fields=["name_phonetic_year_bidx"],
+                name="client_name_phonetic_year_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(condition=models.Q(('last_phonetic_dob_bidx__isnull', False)), fields=['last_phonetic_dob_bidx'], name='client_last_phonetic_dob_idx'),
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("last_phonetic_dob_bidx__isnull", False)),
+                fields=["last_phonetic_dob_bidx"],
+                name="client_last_phonetic_dob_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(condition=models.Q(('first_phonetic_dob_bidx__isnull', False)), fields=['first_phonetic_dob_bidx'], name='client_first_phonetic_dob_idx'),
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("first_phonetic_dob_bidx__isnull", False)),
+                fields=["first_phonetic_dob_bidx"],
+                name="client_first_phonetic_dob_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(condition=models.Q(('initials_dob_bidx__isnull', False)), fields=['initials_dob_bidx'], name='client_initials_dob_idx'),
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("initials_dob_bidx__isnull", False)),
+                fields=["initials_dob_bidx"],
+                name="client_initials_dob_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(condition=models.Q(('ssn4_dob_bidx__isnull', False)), fields=['ssn4_dob_bidx'], name='client_ssn4_dob_idx'),
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("ssn4_dob_bidx__isnull", False)),
+                fields=["ssn4_dob_bidx"],
+                name="client_ssn4_dob_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(condition=models.Q(('ssn4_last_initial_bidx__isnull', False)), fields=['ssn4_last_initial_bidx'], name='client_ssn4_last_initial_idx'),
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("ssn4_last_initial_bidx__isnull", False)),
+                fields=["ssn4_last_initial_bidx"],
+                name="client_ssn4_last_initial_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(condition=models.Q(('ssn4_first_initial_bidx__isnull', False)), fields=['ssn4_first_initial_bidx'], name='client_ssn4_first_initial_idx'),
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("ssn4_first_initial_bidx__isnull", False)),
+                fields=["ssn4_first_initial_bidx"],
+                name="client_ssn4_first_initial_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['owning_agency', '-created_at'], name='client_agency_created_idx'),
+            model_name="client",
+            index=models.Index(fields=["owning_agency", "-created_at"], name="client_agency_created_idx"),
         ),
         migrations.AlterUniqueTogether(
-            name='clientgroupobjectpermission',
-            unique_together={('group', 'permission', 'content_object')},
+            name="clientgroupobjectpermission",
+            unique_together={("group", "permission", "content_object")},
         ),
         migrations.AlterUniqueTogether(
-            name='clientuserobjectpermission',
-            unique_together={('user', 'permission', 'content_object')},
+            name="clientuserobjectpermission",
+            unique_together={("user", "permission", "content_object")},
         ),
         migrations.AddConstraint(
-            model_name='possibleduplicate',
-            constraint=models.UniqueConstraint(fields=('new_client', 'existing_client'), name='duplicate_pair_once'),
+            model_name="possibleduplicate",
+            constraint=models.UniqueConstraint(fields=("new_client", "existing_client"), name="duplicate_pair_once"),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.UniqueConstraint(fields=('agency', 'name'), name='project_unique_name_per_agency'),
+            model_name="project",
+            constraint=models.UniqueConstraint(fields=("agency", "name"), name="project_unique_name_per_agency"),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('exit_date__isnull', True), ('exit_date__gte', models.F('entry_date')), _connector='OR'), name='enrollment_exit_not_before_entry'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("exit_date__isnull", True), ("exit_date__gte", models.F("entry_date")), _connector="OR"
+                ),
+                name="enrollment_exit_not_before_entry",
+            ),
         ),
     ]

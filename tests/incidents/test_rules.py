@@ -56,14 +56,18 @@ def test_old_lockouts_do_not_count(intake, settings):
     assert not Incident.objects.exists()
 
 
-def test_pressure_report_from_the_sharing_app_opens_an_incident(supervisor):
-    event = actions.record_security_event(
+def test_repeated_pressure_reports_open_one_incident(supervisor):
+    """One report is the supervisors' call (see tests/sharing); three in a week are a pattern."""
+    first = actions.record_security_event(
         kind=SecurityEvent.Kind.PRESSURE_REPORT, user=supervisor, detail="Caller insisted on a client's address"
     )
+    actions.record_security_event(kind=SecurityEvent.Kind.PRESSURE_REPORT, user=supervisor)
+    assert not Incident.objects.exists()
+    actions.record_security_event(kind=SecurityEvent.Kind.PRESSURE_REPORT, user=supervisor)
     incident = Incident.objects.get()
     assert incident.category == Category.SUSPICIOUS_ACCESS_REQUEST
-    event.refresh_from_db()
-    assert event.incident == incident
+    first.refresh_from_db()
+    assert first.incident == incident
     actions.record_security_event(kind=SecurityEvent.Kind.PRESSURE_REPORT, user=supervisor)
     assert Incident.objects.count() == 1
 

@@ -40,7 +40,24 @@ def test_only_a_supervisor_of_the_agency_reviews(intake, other_supervisor, secur
         actions.review_pressure_report(acting_user=intake, report=report)
 
 
-def test_the_incident_button_appears_only_when_incidents_can_be_opened(client_for, intake, supervisor):
-    report = actions.report_pressure(acting_user=intake)
-    page = client_for(supervisor).get(reverse("sharing:pressure-detail", args=[report.pk])).content.decode()
-    assert ("Turn into an incident" in page) == actions.can_open_incidents()
+def test_a_supervisor_turns_a_report_into_an_incident_once(client_for, intake, supervisor, security_officer):
+    from incidents.models import Category, Incident
+
+    report = actions.report_pressure(acting_user=intake, note="Caller insisted on an address")
+    supervisor_client = client_for(supervisor)
+    page = supervisor_client.get(reverse("sharing:pressure-detail", args=[report.pk])).content.decode()
+    assert "Turn into an incident" in page
+    url = reverse("sharing:pressure-incident", args=[report.pk])
+    assert client_for(intake).post(url).status_code == 403
+    assert supervisor_client.post(url).status_code == 302
+    incident = Incident.objects.get()
+    assert incident.category == Category.SUSPICIOUS_ACCESS_REQUEST and incident.agency == intake.agency
+    report.refresh_from_db()
+    assert report.incident_id == incident.pk and report.reviewed_by == supervisor
+    assert SecurityEvent.objects.get(pk=report.security_event_id).incident_id == incident.pk
+    # The security officer sees it in the agency's incidents; a second click changes nothing.
+    assert incident.reference.encode() in client_for(security_officer).get(reverse("incidents:list")).content
+    supervisor_client.post(url)
+    assert Incident.objects.count() == 1
+    page = supervisor_client.get(reverse("sharing:pressure-detail", args=[report.pk])).content.decode()
+    assert "Turn into an incident" not in page
