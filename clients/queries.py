@@ -43,15 +43,30 @@ SEARCH_RESULTS_SHOWN = 10
 def clients_visible_to(user):
     if not permissions.has_permission(user, permissions.VIEW_CLIENTS) or not user.agency_id:
         return Client.objects.none()
+    visible = _own_or_named(user)
+    # A live referral grants the recipient agency's group; only the staff who
+    # work referrals (not its security officer or lead) see those clients.
+    if permissions.has_permission(user, permissions.RECEIVE_SHARES):
+        by_agency = ClientGroupObjectPermission.objects.filter(
+            group_id=user.agency.group_id, permission__codename=VIEW_CODENAME
+        )
+        visible |= Q(pk__in=by_agency.values("content_object_id"))
+    return Client.objects.filter(visible)
+
+
+def _own_or_named(user) -> Q:
     by_name = ClientUserObjectPermission.objects.filter(user_id=user.pk, permission__codename=VIEW_CODENAME)
-    by_agency = ClientGroupObjectPermission.objects.filter(
-        group_id=user.agency.group_id, permission__codename=VIEW_CODENAME
-    )
-    return Client.objects.filter(
-        Q(owning_agency_id=user.agency_id, confidential=False)
-        | Q(pk__in=by_name.values("content_object_id"))
-        | Q(pk__in=by_agency.values("content_object_id"))
-    )
+    return Q(owning_agency_id=user.agency_id, confidential=False) | Q(pk__in=by_name.values("content_object_id"))
+
+
+def clients_listed_for(user):
+    """The clients a user's list and search show: their agency's own and those
+    named to them. Clients shared in by a referral are reached only through
+    the referral, which shows just the shared categories (and confirms
+    nothing about the client to anyone else at the partner)."""
+    if not permissions.has_permission(user, permissions.VIEW_CLIENTS) or not user.agency_id:
+        return Client.objects.none()
+    return Client.objects.filter(_own_or_named(user))
 
 
 def get_client_for(user, client_id) -> Client:
@@ -93,7 +108,7 @@ def viewer_for(request) -> Viewer:
 
 def masked_clients_for(user, viewer: Viewer, *, page_size=50, offset=0):
     clients = (
-        clients_visible_to(user)
+        clients_listed_for(user)
         .select_related("owning_agency")
         .defer("ssn", "phone", "email", "last_permanent_address")
         .order_by("-created_at")[offset : offset + page_size]
@@ -178,7 +193,7 @@ def search_clients(user, viewer: Viewer, *, first_name="", last_name="", dob=Non
     ranked = matching.find(query)
     if not ranked:
         return []
-    visible = set(clients_visible_to(user).filter(pk__in=[r.client.pk for r in ranked]).values_list("pk", flat=True))
+    visible = set(clients_listed_for(user).filter(pk__in=[r.client.pk for r in ranked]).values_list("pk", flat=True))
     shown = [r for r in ranked if r.client.pk in visible][:SEARCH_RESULTS_SHOWN]
     return [SearchMatch(MaskedClient.for_search(r.client, viewer), r.score) for r in shown]
 
@@ -193,5 +208,5 @@ def hidden_strong_matches(user, client) -> list[matching.Ranked]:
     strong = [r for r in strong if not r.client.confidential]
     if not strong:
         return []
-    visible = set(clients_visible_to(user).filter(pk__in=[r.client.pk for r in strong]).values_list("pk", flat=True))
+    visible = set(clients_listed_for(user).filter(pk__in=[r.client.pk for r in strong]).values_list("pk", flat=True))
     return [r for r in strong if r.client.pk not in visible]

@@ -64,7 +64,10 @@ def test_sharing_grants_the_other_agency_group_and_revoking_ends_it(
     client = make_client(intake)
     actions.grant_client_access(group_or_user=eastside.group, client=client)
     assert client.pk in visible(other_intake)
-    assert client.pk in visible(other_security_officer)
+    # Only the partner's referral staff see it, not its security officer.
+    assert client.pk not in visible(other_security_officer)
+    # A shared-in client is reached through the referral, not listed or found by search.
+    assert client.pk not in set(queries.clients_listed_for(other_intake).values_list("pk", flat=True))
     # Shared-in agencies read; they do not edit.
     assert not queries.can_edit(other_intake, client)
     actions.revoke_client_access(group_or_user=eastside.group, client=client)
