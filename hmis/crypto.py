@@ -64,6 +64,24 @@ def decrypt_bytes(token: bytes) -> bytes:
         raise DecryptionError("stored file does not decrypt with any configured key") from None
 
 
+def is_under_newest_key(token: bytes) -> bool:
+    try:
+        _keyring()._fernets[0].decrypt(token)
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate_bytes(token: bytes) -> bytes:
+    """The same token if the newest key already encrypts it, else re-encrypted under it."""
+    if is_under_newest_key(token):
+        return token
+    try:
+        return _keyring().rotate(token)
+    except InvalidToken:
+        raise DecryptionError("stored file does not decrypt with any configured key") from None
+
+
 def rotate_token(token: str) -> str:
     """Re-encrypt a stored token under the newest key (keeps its timestamp)."""
     try:

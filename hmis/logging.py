@@ -19,6 +19,11 @@ class ScrubFilter(logging.Filter):
             record.args = ()
             record.exc_info = None
             record.exc_text = None
+        # An unmatched URL is whatever was typed; never log it verbatim.
+        if record.name in ("django.request", "django.server") and record.getMessage().startswith("Not Found"):
+            record.args = tuple(
+                "[unmatched path]" if isinstance(a, str) and a.startswith("/") else a for a in (record.args or ())
+            )
         # django.request attaches the request; its repr is harmless but its
         # body is not, so drop it rather than trust every handler.
         if hasattr(record, "request"):

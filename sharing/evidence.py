@@ -127,3 +127,29 @@ class EvidenceUploadHandler(FileUploadHandler):
         )
         upload.oversized = self.received > max_bytes()
         return upload
+
+
+def rotate_all() -> tuple[int, int]:
+    """Re-encrypt every stored evidence file under the newest field key
+    (called by ``manage.py rotate_encryption_keys``); returns (rotated,
+    unreadable). Each file is replaced atomically, so a stop midway leaves
+    every file readable."""
+    from hmis.crypto import DecryptionError, rotate_bytes
+
+    rotated = unreadable = 0
+    for path in sorted(_directory().glob("*.enc")):
+        token = path.read_bytes()
+        try:
+            fresh = rotate_bytes(token)
+        except DecryptionError:
+            unreadable += 1
+            continue
+        if fresh == token:
+            continue
+        temporary = path.with_suffix(".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(fresh)
+        os.replace(temporary, path)
+        rotated += 1
+    return rotated, unreadable

@@ -86,7 +86,8 @@ def test_audit_log_records_only_that_an_encrypted_field_changed():
 
 
 @pytest.mark.django_db
-def test_key_rotation_round_trip(settings):
+def test_key_rotation_round_trip(settings, tmp_path):
+    settings.HMIS_PRIVATE_STORAGE_DIR = tmp_path  # no evidence files of other tests
     old_key = settings.HMIS_FIELD_ENCRYPTION_KEYS[0]
     obj = Secretive.objects.create(name=CANARY_NAME, born=datetime.date(1975, 1, 2))
     before = raw_row(obj)

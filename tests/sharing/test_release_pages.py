@@ -370,3 +370,29 @@ def test_release_pages_carry_no_pii_in_titles(client_for, intake, harbor_client,
         page = client_for(intake).get(reverse(name, args=[release.pk])).content.decode()
         title = page[page.index("<title>") : page.index("</title>")]
         assert harbor_client.first_name not in title and harbor_client.reference not in title
+
+
+def test_key_rotation_re_encrypts_evidence_files(intake, harbor_client, eastside, settings, tmp_path):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    settings.HMIS_PRIVATE_STORAGE_DIR = tmp_path
+
+    release = record(
+        intake,
+        harbor_client,
+        recipient_agencies=[eastside],
+        consent_method="signed_form",
+        evidence=upload(PDF, "form.pdf", "application/pdf"),
+    )
+    before = evidence_store.stored_bytes(release.evidence_file)
+    new_key = Fernet.generate_key().decode()
+    settings.HMIS_FIELD_ENCRYPTION_KEYS = [new_key, *settings.HMIS_FIELD_ENCRYPTION_KEYS]
+    call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))
+    after = evidence_store.stored_bytes(release.evidence_file)
+    assert after != before
+    assert Fernet(new_key.encode()).decrypt(after) == PDF
+    call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))
+    assert evidence_store.stored_bytes(release.evidence_file) == after  # already under the newest key
+    settings.HMIS_FIELD_ENCRYPTION_KEYS = [new_key]
+    assert evidence_store.load(release.evidence_file) == PDF

@@ -4,15 +4,17 @@
 2. Run this command (safe to stop and re-run: each batch commits on its own).
 3. When it reports 0 values left under older keys, remove the old keys.
 
+Stored consent evidence files are re-encrypted too.
+
 Works on raw column values (no model save), so it writes no audit noise and
 never holds a decrypted value longer than one row.
 """
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from hmis.crypto import _keyring, encrypted_fields, rotate_token
+from hmis.crypto import encrypted_fields, is_under_newest_key, rotate_token
 
 
 class Command(BaseCommand):
@@ -22,19 +24,33 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000)
 
     def handle(self, *args, batch_size, **options):
-        primary = _keyring()._fernets[0]
         total = 0
         for model in apps.get_models():
             columns = [f.column for f in encrypted_fields(model)]
             if not columns or model._meta.proxy or not model._meta.managed:
                 continue
-            rotated = self._rotate_table(model, columns, primary, batch_size)
+            rotated = self._rotate_table(model, columns, batch_size)
             if rotated:
                 self.stdout.write(f"{model._meta.label}: {rotated} value(s) re-encrypted")
             total += rotated
+        files, unreadable = self._rotate_files()
+        if files:
+            self.stdout.write(f"Consent evidence: {files} file(s) re-encrypted")
+        total += files
+        if unreadable:
+            raise CommandError(
+                f"{unreadable} evidence file(s) decrypt with none of the configured keys; "
+                "they were left as they are. Restore the missing key and run this again."
+            )
         self.stdout.write(self.style.SUCCESS(f"Done: {total} value(s) re-encrypted under the newest key."))
 
-    def _rotate_table(self, model, columns, primary, batch_size):
+    @staticmethod
+    def _rotate_files():
+        from sharing.evidence import rotate_all
+
+        return rotate_all()
+
+    def _rotate_table(self, model, columns, batch_size):
         quote = connection.ops.quote_name
         table = quote(model._meta.db_table)
         pk = quote(model._meta.pk.column)
@@ -55,7 +71,7 @@ class Command(BaseCommand):
                     last = row[0]
                     updates = {}
                     for column, token in zip(columns, row[1:], strict=True):
-                        if token is None or _is_under(primary, token):
+                        if token is None or is_under_newest_key(token.encode("ascii")):
                             continue
                         updates[column] = rotate_token(token)
                     if updates:
@@ -65,13 +81,3 @@ class Command(BaseCommand):
                             [*updates.values(), row[0]],
                         )
                         rotated += len(updates)
-
-
-def _is_under(fernet, token: str) -> bool:
-    from cryptography.fernet import InvalidToken
-
-    try:
-        fernet.decrypt(token.encode("ascii"))
-    except InvalidToken:
-        return False
-    return True
