@@ -236,14 +236,34 @@ def revoke_client_access(*, group_or_user, client, acting_user=None):
 
 @transaction.atomic
 def name_staff_on_client(*, acting_user, client, staff_user):
-    """A supervisor names a colleague of the agency on a confidential record."""
-    _require(acting_user, permissions.EDIT_CLIENTS)
-    if not acting_user.has_role("supervisor"):
-        raise PermissionDenied
+    """Someone named on a confidential record names a colleague of the agency
+    (the record is visible to ``acting_user`` only if they are named)."""
+    _require(acting_user, permissions.NAME_STAFF_ON_CONFIDENTIAL)
     _require_editable(acting_user, client)
     if staff_user.agency_id != client.owning_agency_id or not staff_user.is_active:
         raise ValidationError({"staff_user": "Choose an active colleague of the client's agency."})
+    if not permissions.has_permission(staff_user, permissions.SEE_CLIENT_NAMES):
+        raise ValidationError({"staff_user": "Only case workers (intake or supervisor) can be named."})
     grant_client_access(group_or_user=staff_user, client=client, acting_user=acting_user)
+    record_access(
+        actor=acting_user, action=AccessEvent.Action.EDIT, subject=client, detail=f"named {staff_user.username}"
+    )
+
+
+@transaction.atomic
+def unname_staff_on_client(*, acting_user, client, staff_user):
+    """Take a colleague off a confidential record; someone must stay named."""
+    _require(acting_user, permissions.NAME_STAFF_ON_CONFIDENTIAL)
+    _require_editable(acting_user, client)
+    named = queries.staff_named_on(client)
+    if staff_user not in named:
+        raise ValidationError({"staff_user": "That colleague is not named on this record."})
+    if len(named) == 1:
+        raise ValidationError({"staff_user": "Name someone else first: a confidential record needs one named person."})
+    revoke_client_access(group_or_user=staff_user, client=client, acting_user=acting_user)
+    record_access(
+        actor=acting_user, action=AccessEvent.Action.EDIT, subject=client, detail=f"removed {staff_user.username}"
+    )
 
 
 # --- Projects, enrollments, assessments -------------------------------------------------------

@@ -87,6 +87,33 @@ def get_client_for(user, client_id) -> Client:
     return client
 
 
+def staff_named_on(client) -> list:
+    """Colleagues named on a (confidential) client, by guardian user row."""
+    from hmis.models import User
+
+    return list(
+        User.objects.filter(
+            clientuserobjectpermission__content_object=client,
+            clientuserobjectpermission__permission__codename=VIEW_CODENAME,
+        ).order_by("username")
+    )
+
+
+def users_of_agency(agency_id):
+    from hmis.models import User
+
+    return User.objects.filter(agency_id=agency_id, is_active=True)
+
+
+def colleagues_to_name(user, client) -> list:
+    """Active case workers of the client's agency who are not named yet."""
+    from hmis.models import User
+
+    named = {u.pk for u in staff_named_on(client)}
+    candidates = User.objects.filter(agency_id=client.owning_agency_id, is_active=True).prefetch_related("groups")
+    return [u for u in candidates if u.pk not in named and permissions.has_permission(u, permissions.SEE_CLIENT_NAMES)]
+
+
 def can_edit(user, client) -> bool:
     """The owning agency's case workers edit; a shared-in agency only reads."""
     return permissions.has_permission(user, permissions.EDIT_CLIENTS) and client.owning_agency_id == user.agency_id

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:client_id>/", views.detail, name="detail"),
     path("<uuid:client_id>/reveal/", views.reveal, name="reveal"),
     path("<uuid:client_id>/edit/", views.edit, name="edit"),
+    path("<uuid:client_id>/named-staff/", views.named_staff, name="named-staff"),
     path("<uuid:client_id>/enrol/", views.enrol, name="enrol"),
     path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/assessment/", views.assess, name="assess"),
     path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/exit/", views.exit_enrollment, name="exit"),

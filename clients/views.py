@@ -32,6 +32,7 @@ from hmis.permissions import (
     CREATE_CLIENTS,
     EDIT_CLIENTS,
     MANAGE_PROJECTS,
+    NAME_STAFF_ON_CONFIDENTIAL,
     REVEAL_CLIENT_PII,
     REVIEW_DUPLICATES,
     SEND_SHARES,
@@ -177,7 +178,40 @@ def _detail_context(request, client, *, revealed="", reveal_form=None):
         "privacy": viewer.privacy,
         "can_refer": has_permission(user, SEND_SHARES) and client.owning_agency_id == user.agency_id,
         "releases": release_section_for(request, client),
+        **_named_staff_context(user, client),
     }
+
+
+def _named_staff_context(user, client):
+    if not client.confidential or client.owning_agency_id != user.agency_id:
+        return {}
+    can_name = has_permission(user, NAME_STAFF_ON_CONFIDENTIAL)
+    return {
+        "named_staff": queries.staff_named_on(client),
+        "can_name_staff": can_name,
+        "colleagues_to_name": queries.colleagues_to_name(user, client) if can_name else [],
+    }
+
+
+@requires(NAME_STAFF_ON_CONFIDENTIAL)
+@require_POST
+def named_staff(request, client_id):
+    """Add or remove a colleague on a confidential record (a supervisor of its agency)."""
+    client = queries.get_client_for(request.user, client_id)
+    if not client.confidential or client.owning_agency_id != request.user.agency_id:
+        raise Http404
+    staff = queries.users_of_agency(client.owning_agency_id).filter(pk=request.POST.get("staff_user")).first()
+    if staff is None:
+        messages.error(request, "Choose a colleague of this agency.")
+        return redirect("clients:detail", client_id=client.pk)
+    action = actions.unname_staff_on_client if request.POST.get("remove") else actions.name_staff_on_client
+    try:
+        action(acting_user=request.user, client=client, staff_user=staff)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Named staff updated.")
+    return redirect("clients:detail", client_id=client.pk)
 
 
 def _owner_or_share(request, client):

@@ -94,6 +94,11 @@ REVEAL_CLIENT_PII = define(
     "clients.reveal", "Reveal one masked field of a client (SSN, birth date, contact) with a recorded reason", STAFF
 )
 SEE_CLIENT_NAMES = define("clients.names", "See clients' names (others see initials)", STAFF)
+NAME_STAFF_ON_CONFIDENTIAL = define(
+    "clients.confidential.staff",
+    "Name (or remove) the colleagues who may see a confidential client one is named on",
+    STAFF,
+)
 MANAGE_PROJECTS = define("clients.projects", "Add and close the agency's projects", {Role.SUPERVISOR, Role.AGENCY_LEAD})
 REVIEW_DUPLICATES = define(
     "clients.duplicates.review", "Review possible duplicate clients across agencies", {Role.SYSTEM_ADMIN}

@@ -18,6 +18,7 @@ def build_world(world):
     intake = world.personas["intake"]
     world.harbor_client = make_client(intake)
     world.harbor_enrollment = make_enrollment(intake, world.harbor_client)
+    world.confidential_client = make_client(intake, first_name="Quiet", ssn="219870009", confidential=True)
     other = make_client(world.personas["other_intake"], first_name="Other", last_name="Person", ssn="219870001")
     world.duplicate = PossibleDuplicate.objects.create(
         new_client=other, existing_client=world.harbor_client, score=0.95, found_by=world.personas["other_intake"]
@@ -53,6 +54,15 @@ EXPECTATIONS = {
         method="post",
         data={"field": "ssn", "reason": "service"},
         kwargs=harbor_client,
+    ),
+    # Only staff named on a confidential record see it (its creator here): others get 404.
+    "clients:named-staff": Expect(
+        allowed=("intake",),
+        ok=302,
+        outsiders=("supervisor", *OTHER_STAFF),
+        method="post",
+        kwargs=lambda w: {"client_id": w.confidential_client.pk},
+        data=lambda w: {"staff_user": str(w.personas["other_intake"].pk)},  # refused: state stays
     ),
     "clients:edit": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_client),
     "clients:enrol": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_client),
