@@ -196,11 +196,23 @@ def test_seed_demo_is_idempotent_and_prints_sign_in_details():
 
     from django.core.management import call_command
 
+    from clients.models import Client
+    from incidents.models import Incident
+    from sharing.models import Release, Share
+
+    def counts():
+        return [m.objects.count() for m in (User, Agency, Client, Release, Share, Incident)]
+
     first, second = StringIO(), StringIO()
     call_command("seed_demo", stdout=first)
-    counts = (User.objects.count(), Agency.objects.count())
+    after_first = counts()
     call_command("seed_demo", stdout=second)
-    assert (User.objects.count(), Agency.objects.count()) == counts
+    assert counts() == after_first
+    # Each agency has demo clients; harbor has an active and a pending release, a referral and an incident.
+    assert Client.objects.filter(owning_agency__slug="harbor").exists()
+    assert Client.objects.filter(owning_agency__slug="eastside").exists()
+    assert sorted(Release.objects.values_list("status", flat=True)) == ["active", "pending"]
+    assert Share.objects.count() == Incident.objects.count() == 1
     assert set(Agency.objects.values_list("slug", flat=True)) >= {"harbor", "eastside", "hmis-lead"}
     text = second.getvalue()
     for name in [

@@ -73,14 +73,12 @@ class Command(BaseCommand):
         return admin
 
     def _seed_apps(self, admin):
-        """Each app that has demo data exposes ``demo.seed(admin)``."""
-        from importlib import import_module
+        """Each app's ``demo.seed(admin)``, in dependency order."""
+        from clients import demo as clients_demo
+        from incidents import demo as incidents_demo
+        from sharing import demo as sharing_demo
 
-        for app in ("clients", "sharing", "incidents"):
-            try:
-                module = import_module(f"{app}.demo")
-            except ModuleNotFoundError:
-                continue
+        for module in (clients_demo, sharing_demo, incidents_demo):
             module.seed(admin)
 
     @staticmethod
