@@ -27,6 +27,7 @@ from clients.forms import (
     SearchForm,
 )
 from clients.masking import MaskedClient, assessment_rows
+from hmis.forms import apply_validation_error
 from hmis.models import AccessEvent
 from hmis.permissions import (
     CREATE_CLIENTS,
@@ -46,14 +47,6 @@ from sharing.queries import release_section_for
 SEARCHED_AT = "clients_searched_at"  # a timestamp only: search terms never go in the session
 SEARCH_FRESH_SECONDS = 30 * 60
 PAGE_SIZE = 50
-
-
-def _apply_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # --- List and search ----------------------------------------------------------------------
@@ -137,7 +130,7 @@ def create(request):
             try:
                 client = actions.create_client(acting_user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_validation_error(form, error)
             else:
                 request.session.pop(SEARCHED_AT, None)
                 messages.success(request, f"Client {client.reference} created. Next: enrol them in a project.")
@@ -261,7 +254,7 @@ def reveal(request, client_id):
                 privacy_screen=privacy_screen_on(request),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
     if not revealed:
         status = 400
         # Keep the worker's choices, but list only fields that are still masked.
@@ -290,7 +283,7 @@ def edit(request, client_id):
         try:
             actions.update_client(acting_user=request.user, client=client, **changes)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Client record saved.")
             return redirect("clients:detail", client_id=client.pk)
@@ -313,7 +306,7 @@ def enrol(request, client_id):
         try:
             enrollment = actions.enrol_client(acting_user=request.user, client=client, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Enrolled. Next: the intake assessment.")
             return redirect("clients:assess", client_id=client.pk, enrollment_id=enrollment.pk)
@@ -343,7 +336,7 @@ def assess(request, client_id, enrollment_id):
         try:
             actions.record_assessment(acting_user=request.user, enrollment=enrollment, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Assessment recorded.")
             return redirect("clients:detail", client_id=client.pk)
@@ -365,7 +358,7 @@ def exit_enrollment(request, client_id, enrollment_id):
         try:
             actions.exit_enrollment(acting_user=request.user, enrollment=enrollment, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Exit recorded.")
             return redirect("clients:detail", client_id=client.pk)
@@ -386,7 +379,7 @@ def projects(request):
         try:
             actions.create_project(acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Project added.")
             return redirect("clients:projects")

@@ -117,3 +117,13 @@ class TrainingForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Access lasts one year from this date.",
     )
+
+
+def apply_validation_error(form, error):
+    """Show an action's ``ValidationError`` on the form: keyed messages on
+    their fields (or the form when the form has no such field), others on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

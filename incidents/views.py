@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hmis import permissions
+from hmis.forms import apply_validation_error
 from hmis.permissions import (
     ACKNOWLEDGE_INCIDENTS,
     REPORT_INCIDENTS,
@@ -43,14 +44,6 @@ def _form_errors(form) -> str:
     )
 
 
-def _apply_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @requires(REPORT_INCIDENTS)
 def incident_report(request):
     form = ReportForm(request.POST or None)
@@ -65,7 +58,7 @@ def incident_report(request):
                 description=data["description"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, f"Thank you. Your report is {incident.reference}.")
             return redirect("incidents:detail", incident_id=incident.pk)

@@ -17,20 +17,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from clients import queries as client_queries
+from hmis.forms import apply_validation_error
 from hmis.permissions import DECIDE_RELEASES, RECORD_RELEASES, REVOKE_RELEASES, VIEW_RELEASES, requires
 from sharing import actions, queries
 from sharing import evidence as evidence_store
 from sharing.evidence import EvidenceUploadHandler
 from sharing.forms import DenyForm, ReleaseForm, RevokeForm
 from sharing.models import CATEGORY_PLAIN, PURPOSE_PLAIN, DataCategory, Purpose, Release
-
-
-def _apply_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _parse_date(value):
@@ -116,7 +109,7 @@ def _release_create(request, client_id):
                     expiry_date=data["expiry_date"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(request, "Release recorded. A supervisor of your agency will review it.")
                 return redirect("sharing:release-detail", release_id=release.pk)
@@ -179,7 +172,7 @@ def release_deny(request, release_id):
         try:
             actions.deny_release(acting_user=request.user, release=release, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Release denied. The worker who recorded it can see your reason.")
             return redirect("sharing:release-detail", release_id=release.pk)

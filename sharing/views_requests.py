@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from hmis.forms import apply_validation_error
 from hmis.permissions import (
     ANSWER_EXTERNAL_REQUESTS,
     RECORD_EXTERNAL_REQUESTS,
@@ -23,14 +24,6 @@ from hmis.permissions import (
 from sharing import actions, queries
 from sharing.forms_shares import ExternalRequestAnswerForm, ExternalRequestForm, PressureReportForm, ReviewForm
 from sharing.models import ExternalRequest
-
-
-def _apply_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def what_to_tell_the_requester() -> str:
@@ -63,7 +56,7 @@ def external_request_create(request):
         try:
             found = actions.record_external_request(acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, f"Request {found.reference} recorded and sent to the HMIS lead.")
             return redirect("sharing:external-request-detail", request_id=found.pk)

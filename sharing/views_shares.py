@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from clients import queries as client_queries
+from hmis.forms import apply_validation_error
 from hmis.permissions import (
     RECEIVE_SHARES,
     RECORD_DISCLOSURES,
@@ -27,14 +28,6 @@ from hmis.privacy import privacy_screen_on
 from sharing import actions, notifications, queries
 from sharing.forms_shares import ShareForm, ShareResponseForm, ShareRevealForm
 from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Share
-
-
-def _apply_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _record_release_url(client):
@@ -85,7 +78,7 @@ def share_create(request, client_id):
             if getattr(error, "code", None) == "consent":
                 consent_refusal = " ".join(error.messages)
             else:
-                _apply_errors(form, error)
+                apply_validation_error(form, error)
         else:
             messages.success(request, f"Referral {share.reference} sent to {share.to_agency.name}.")
             return redirect("sharing:share-sent", share_id=share.pk)
@@ -146,7 +139,7 @@ def share_reveal(request, share_id):
                 privacy_screen=privacy_screen_on(request),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
     context = _detail_context(request, share, revealed=revealed, reveal_form=None if revealed else form)
     return render(request, "sharing/shares/detail.html", context, status=200 if revealed else 400)
 
@@ -251,7 +244,7 @@ def disclosure_create(request, client_id):
         try:
             actions.record_disclosure(acting_user=user, client=client, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Disclosure recorded in the client's access history.")
             return redirect("clients:detail", client_id=client.pk)

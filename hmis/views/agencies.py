@@ -6,10 +6,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hmis import actions, queries
-from hmis.forms import AgencyForm, AgencyVerificationForm
+from hmis.forms import AgencyForm, AgencyVerificationForm, apply_validation_error
 from hmis.models import Agency
 from hmis.permissions import MANAGE_AGENCIES, requires
-from hmis.views.users import _apply_errors
 
 
 @requires(MANAGE_AGENCIES)
@@ -33,7 +32,7 @@ def agency_create(request):
                 allowed_networks=data["allowed_networks"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, f"{agency.name} created. Verify it before it can receive referrals.")
             return redirect("agency-edit", agency_id=agency.pk)
@@ -50,7 +49,7 @@ def agency_edit(request, agency_id):
         try:
             actions.update_agency(acting_user=request.user, agency=agency, **changes)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Agency saved.")
             return redirect("agency-edit", agency_id=agency.pk)

@@ -6,18 +6,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hmis import actions, queries
-from hmis.forms import InviteUserForm, RolesForm, TrainingForm
+from hmis.forms import InviteUserForm, RolesForm, TrainingForm, apply_validation_error
 from hmis.models import Agency
 from hmis.network import client_ip
 from hmis.permissions import MANAGE_USERS, requires
-
-
-def _apply_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @requires(MANAGE_USERS)
@@ -44,7 +36,7 @@ def user_invite(request):
                 roles=data["roles"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, f"Invitation sent to {user.username}. The link works once, for 72 hours.")
             return redirect("user-detail", user_id=user.pk)
@@ -59,7 +51,7 @@ def user_detail(request, user_id):
         try:
             actions.assign_roles(acting_user=request.user, user=subject, roles=form.cleaned_data["roles"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Roles saved.")
             return redirect("user-detail", user_id=subject.pk)
