@@ -6,45 +6,54 @@ from hmis.privacy import privacy_screen_on
 from sharing.notifications import unread_count
 
 
+def navigation(user):
+    """The page shell's links by role: a short main row, a "Report" menu with
+    what anyone may need to report at once, and "More" for the rest."""
+    can = lambda code: permissions.has_permission(user, code)  # noqa: E731
+    main, report, more = [("dashboard", "Dashboard")], [], []
+    if can(permissions.CREATE_CLIENTS):
+        main += [("clients:list", "Clients"), ("clients:search", "New intake")]
+    elif can(permissions.VIEW_CLIENTS):
+        more.append(("clients:list", "Clients"))
+    if can(permissions.RECEIVE_SHARES):
+        main.append(("sharing:share-list", "Referrals"))
+    if can(permissions.VIEW_INCIDENTS):
+        main.append(("incidents:list", "Incidents"))
+    elif can(permissions.REPORT_INCIDENTS):
+        more.append(("incidents:list", "My incident reports"))
+    if can(permissions.VIEW_SECURITY_EVENTS):
+        main.append(("incidents:dashboard", "Security dashboard"))
+        more.append(("security-events", "Sign-in events and lockouts"))
+    if can(permissions.MANAGE_USERS):
+        main.append(("user-list", "Users"))
+    if can(permissions.MANAGE_AGENCIES):
+        main.append(("agency-list", "Agencies"))
+    if can(permissions.REVIEW_DUPLICATES):
+        more.append(("clients:duplicates", "Possible duplicates"))
+    if can(permissions.REVIEW_PRESSURE):
+        more.append(("sharing:pressure-list", "Pressure reports"))
+    more += [("sharing:partner-list", "Partner agencies"), ("sharing:external-request-list", "External requests")]
+    if can(permissions.REPORT_INCIDENTS):
+        report.append(("incidents:report", "Report an incident"))
+    if can(permissions.REPORT_PRESSURE):
+        report.append(("sharing:pressure-report", "Report pressure to share"))
+    if can(permissions.RECORD_EXTERNAL_REQUESTS):
+        report.append(("sharing:external-request-create", "Record an external request"))
+    unread = unread_count(user)
+    main.append(("sharing:notices", f"Notices ({unread})" if unread else "Notices"))
+    return main, report, more
+
+
 def shell(request):
     """What the page shell needs: navigation by role and the timeout settings."""
     user = getattr(request, "user", None)
-    nav = []
     signed_in = bool(user and user.is_authenticated and user.is_verified())
-    if signed_in:
-        nav.append(("dashboard", "Dashboard"))
-        if permissions.has_permission(user, permissions.MANAGE_USERS):
-            nav.append(("user-list", "Users"))
-        if permissions.has_permission(user, permissions.MANAGE_AGENCIES):
-            nav.append(("agency-list", "Agencies"))
-        if permissions.has_permission(user, permissions.VIEW_CLIENTS):
-            nav.append(("clients:list", "Clients"))
-        if permissions.has_permission(user, permissions.CREATE_CLIENTS):
-            nav.append(("clients:search", "New intake"))
-        if permissions.has_permission(user, permissions.REVIEW_DUPLICATES):
-            nav.append(("clients:duplicates", "Possible duplicates"))
-        # Care-coordination sharing (sharing app).
-        if permissions.has_permission(user, permissions.RECEIVE_SHARES):
-            nav.append(("sharing:share-list", "Referrals"))
-        nav.append(("sharing:partner-list", "Partners"))
-        nav.append(("sharing:external-request-list", "External requests"))
-        if permissions.has_permission(user, permissions.REVIEW_PRESSURE):
-            nav.append(("sharing:pressure-list", "Pressure reports"))
-        nav.append(("sharing:pressure-report", "Report pressure"))
-        unread = unread_count(user)
-        nav.append(("sharing:notices", f"Notices ({unread})" if unread else "Notices"))
-        if permissions.has_permission(user, permissions.VIEW_SECURITY_EVENTS):
-            nav.append(("security-events", "Security"))
-            nav.append(("incidents:dashboard", "Security dashboard"))
-        if permissions.has_permission(user, permissions.VIEW_INCIDENTS):
-            nav.append(("incidents:list", "Incidents"))
-        elif permissions.has_permission(user, permissions.REPORT_INCIDENTS):
-            nav.append(("incidents:list", "My reports"))
-        if permissions.has_permission(user, permissions.REPORT_INCIDENTS):
-            nav.append(("incidents:report", "Report an incident"))
+    nav_main, nav_report, nav_more = navigation(user) if signed_in else ([], [], [])
     return {
         "training_due_soon": signed_in and user.training_due_soon(),
-        "nav_items": nav,
+        "nav_items": nav_main,
+        "nav_report": nav_report,
+        "nav_more": nav_more,
         "signed_in": signed_in,
         # Every template can honour it; client data is masked server-side by the views.
         "privacy_screen": signed_in and privacy_screen_on(request),

@@ -33,6 +33,7 @@ def test_lost_laptop_from_report_to_closed(
 
     # Intake reports, in under a minute.
     sign_in_in_browser(page, intake)
+    page.locator("#nav-report summary").click()  # the "Report" menu in the page shell
     page.get_by_role("link", name="Report an incident").first.click()
     page.get_by_label("Lost or stolen device").check()
     now = timezone.localtime()

@@ -91,6 +91,6 @@ def test_navigation_offers_reporting_to_everyone_and_incidents_to_the_security_o
     client_for, intake, security_officer
 ):
     intake_page = client_for(intake).get(reverse("dashboard")).content.decode()
-    assert "Report an incident" in intake_page and "My reports" in intake_page
+    assert "Report an incident" in intake_page and "My incident reports" in intake_page
     officer_page = client_for(security_officer).get(reverse("dashboard")).content.decode()
     assert "Security dashboard" in officer_page and ">Incidents<" in officer_page
