@@ -134,8 +134,11 @@ def _set_roles(user, roles):
 
 
 @transaction.atomic
-def invite_user(*, acting_user, agency, username, first_name, last_name, email, roles):
+def invite_user(*, acting_user, agency, username, first_name, last_name, email, roles, privacy_training_on=None):
     """Create an account with no usable password and a 72-hour, one-time link to set one.
+
+    ``privacy_training_on`` records training already completed; without it the
+    account works only once the lead records the training.
 
     Returns ``(user, token)``; the token exists only in the e-mail and the
     caller's response, never in the database.
@@ -147,7 +150,16 @@ def invite_user(*, acting_user, agency, username, first_name, last_name, email, 
         raise ValidationError({"roles": "System administrators belong to the HMIS lead organisation."})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "That username is taken."})
-    user = User(username=username, first_name=first_name, last_name=last_name, email=email, agency=agency)
+    if privacy_training_on and privacy_training_on > timezone.localdate():
+        raise ValidationError({"privacy_training_on": "The training date cannot be in the future."})
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        agency=agency,
+        privacy_training_on=privacy_training_on,
+    )
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
     with acting_as(acting_user):
@@ -304,7 +316,7 @@ def verify_totp(*, user, device_id, token) -> TOTPDevice | None:
 
 
 @transaction.atomic
-def verify_any_second_factor(*, user, token):
+def verify_any_second_factor(*, user, token, ip_address=None):
     """A TOTP code from a confirmed device or an unused backup code; each works once."""
     token = (token or "").strip().replace(" ", "")
     if not token:
@@ -314,7 +326,7 @@ def verify_any_second_factor(*, user, token):
             return device
     for device in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True):
         if device.verify_token(token):
-            record_security_event(kind=SecurityEvent.Kind.BACKUP_CODE_USED, user=user)
+            record_security_event(kind=SecurityEvent.Kind.BACKUP_CODE_USED, user=user, ip_address=ip_address)
             return device
     return None
 
@@ -332,10 +344,17 @@ def confirm_totp_enrolment(*, user, device_id, token):
 
 
 def issue_backup_codes(*, user, count=None) -> list[str]:
-    """Replace the user's backup codes with ``count`` new single-use ones."""
+    """Replace the user's backup codes with ``count`` new single-use ones.
+
+    The device row is kept (only its codes change), so a session verified
+    with a backup code stays verified.
+    """
     count = count or settings.HMIS_BACKUP_CODE_COUNT
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticToken.objects.filter(device=device).delete()
     codes = [StaticToken.random_token() for _ in range(count)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
     return codes
@@ -352,24 +371,36 @@ def has_totp(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+SESSION_DEVICE = "hmis_device"  # a hash of the address and browser that signed in
+
+
+def device_fingerprint(ip_address, user_agent) -> str:
+    return hashlib.sha256(f"{ip_address}|{user_agent}".encode()).hexdigest()[:16]
+
+
 @transaction.atomic
-def claim_live_session(*, user, session_key, ip_address=None):
+def claim_live_session(*, user, session_key, ip_address=None, fingerprint=""):
     """Make ``session_key`` the user's only live session; end the older one.
 
-    Called after each step that rotates the key (password, second factor).
-    A different live key means another sign-in is ending: that is a
-    security event, because the guidance says never to share credentials.
+    Called once the second factor is passed. Ending a live session that was
+    signed in from another address or browser is a security event (the
+    guidance: never share credentials). The same browser signing in again
+    after it was closed without signing out is not: its old session just ends.
     """
     locked = User.objects.select_for_update().get(pk=user.pk)
     previous = locked.live_session_key
     if previous and previous != session_key:
-        if Session.objects.filter(session_key=previous, expire_date__gt=timezone.now()).delete()[0]:
-            record_security_event(
-                kind=SecurityEvent.Kind.SESSION_REPLACED,
-                user=locked,
-                ip_address=ip_address,
-                detail="A new sign-in ended the older session",
-            )
+        old = Session.objects.filter(session_key=previous, expire_date__gt=timezone.now()).first()
+        if old is not None:
+            same_device = bool(fingerprint) and old.get_decoded().get(SESSION_DEVICE) == fingerprint
+            old.delete()
+            if not same_device:
+                record_security_event(
+                    kind=SecurityEvent.Kind.SESSION_REPLACED,
+                    user=locked,
+                    ip_address=ip_address,
+                    detail="A sign-in from another address or browser ended the older session",
+                )
     User.objects.filter(pk=user.pk).update(live_session_key=session_key)
     user.live_session_key = session_key
 
@@ -413,7 +444,9 @@ def bootstrap_system_admin(*, lead_name, lead_slug, username, email, password):
 
 
 @transaction.atomic
-def provision_user(*, acting_user, agency, username, first_name, last_name, email, roles, password):
+def provision_user(
+    *, acting_user, agency, username, first_name, last_name, email, roles, password, privacy_training_on=None
+):
     """Create an account with a known password (demo data and tests; views invite instead)."""
     _require(acting_user, permissions.MANAGE_USERS)
     _require_same_agency(acting_user, agency.pk)
@@ -425,6 +458,7 @@ def provision_user(*, acting_user, agency, username, first_name, last_name, emai
         email=email,
         agency=agency,
         is_staff=Role.SYSTEM_ADMIN in roles,
+        privacy_training_on=privacy_training_on,
     )
     validate_password(password, user)
     user.set_password(password)

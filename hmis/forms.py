@@ -62,6 +62,12 @@ class InviteUserForm(forms.Form):
     last_name = forms.CharField(max_length=150)
     email = forms.EmailField(help_text="The one-time sign-up link goes here. Use the person's work address.")
     roles = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    privacy_training_on = forms.DateField(
+        label="Privacy training completed on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty if not done yet: the account works once you record the training.",
+    )
 
     def __init__(self, *args, acting_user, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -139,6 +139,10 @@ class User(AbstractUser):
             return "training"
         return None
 
+    def training_current(self, today=None) -> bool:
+        expires = self.training_expires_on()
+        return expires is not None and expires > (today or timezone.localdate())
+
     def training_due_soon(self, today=None) -> bool:
         expires = self.training_expires_on()
         today = today or timezone.localdate()

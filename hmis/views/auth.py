@@ -77,8 +77,14 @@ def sign_in(request):
 def _finish_second_factor(request, device):
     otp_login(request, device)
     request.session.cycle_key()  # a new key once the second factor is passed
+    fingerprint = actions.device_fingerprint(client_ip(request), request.headers.get("User-Agent", ""))
+    request.session[actions.SESSION_DEVICE] = fingerprint
+    request.session.save()
     actions.claim_live_session(
-        user=request.user, session_key=request.session.session_key, ip_address=client_ip(request)
+        user=request.user,
+        session_key=request.session.session_key,
+        ip_address=client_ip(request),
+        fingerprint=fingerprint,
     )
 
 
@@ -91,7 +97,9 @@ def second_factor(request):
         return redirect("login-enrol")
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = actions.verify_any_second_factor(user=user, token=form.cleaned_data["token"])
+        device = actions.verify_any_second_factor(
+            user=user, token=form.cleaned_data["token"], ip_address=client_ip(request)
+        )
         if device is None:
             record_security_event(
                 kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, user=user, ip_address=client_ip(request)
@@ -129,7 +137,10 @@ def enrol(request):
             form.add_error("token", "That code did not match. Check the time on your phone and try the next code.")
         else:
             request.session.pop(ENROL_DEVICE, None)
-            if not user.is_verified():
+            if user.is_verified():
+                # The session's old authenticator was just replaced: bind it to the new one.
+                otp_login(request, confirmed)
+            else:
                 _finish_second_factor(request, confirmed)
             # Shown in this response only; never stored in the session.
             return render(request, "hmis/backup_codes.html", {"codes": codes, "first_time": True})

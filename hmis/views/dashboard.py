@@ -17,7 +17,7 @@ def dashboard(request):
     if has_permission(user, permissions.MANAGE_USERS):
         active = queries.users_visible_to(user).filter(is_active=True)
         context["user_count"] = active.count()
-        context["training_attention"] = [u for u in active if u.standing() == "training" or u.training_due_soon()]
+        context["training_attention"] = [u for u in active if not u.training_current() or u.training_due_soon()]
     context["is_case_worker"] = user.has_role(Role.INTAKE, Role.SUPERVISOR)
     context.update(dashboard_releases_for(user))
     return render(request, "hmis/dashboard.html", context)

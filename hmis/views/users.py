@@ -34,6 +34,7 @@ def user_invite(request):
                 last_name=data["last_name"],
                 email=data["email"],
                 roles=data["roles"],
+                privacy_training_on=data.get("privacy_training_on"),
             )
         except ValidationError as error:
             apply_validation_error(form, error)

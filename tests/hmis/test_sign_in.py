@@ -150,7 +150,7 @@ def test_a_new_sign_in_ends_the_older_session_and_raises_a_security_event(intake
     first.post("/login/verify/", {"token": current_totp(intake)})
     assert first.get("/").status_code == 200
 
-    second = Client()
+    second = Client(REMOTE_ADDR="10.9.8.7")  # another computer
     sign_in_password(second, intake)
     second.post("/login/verify/", {"token": current_totp(intake, offset_steps=1)})
     assert second.get("/").status_code == 200
@@ -159,6 +159,20 @@ def test_a_new_sign_in_ends_the_older_session_and_raises_a_security_event(intake
     assert response.status_code == 302
     assert "/login/" in response.headers["Location"]
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SESSION_REPLACED, user=intake).count() == 1
+
+
+def test_the_same_browser_signing_in_again_ends_its_old_session_quietly(intake):
+    """Closing the browser without signing out, then signing in again, is not a shared account."""
+    first = Client(HTTP_USER_AGENT="Desk browser")
+    sign_in_password(first, intake)
+    first.post("/login/verify/", {"token": current_totp(intake)})
+    old_key = first.session.session_key
+    again = Client(HTTP_USER_AGENT="Desk browser")
+    sign_in_password(again, intake)
+    again.post("/login/verify/", {"token": current_totp(intake, offset_steps=1)})
+    assert again.get("/").status_code == 200
+    assert not Session.objects.filter(session_key=old_key).exists()
+    assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SESSION_REPLACED).exists()
 
 
 def test_password_alone_does_not_end_the_live_session(intake):
@@ -195,3 +209,39 @@ def test_user_without_a_role_gets_nothing(harbor):
     from tests.conftest import verified_session
 
     assert verified_session(Client(), user).get("/").status_code == 403
+
+
+def _code_for(device):
+    from django_otp.oath import TOTP
+
+    return f"{TOTP(device.bin_key).token():06d}"
+
+
+def test_enrolling_after_a_backup_code_keeps_the_session_signed_in(harbor):
+    user = UserFactory(username="backup-first", agency=harbor, roles=["intake"], totp=False)
+    [code, *_] = actions.issue_backup_codes(user=user)
+    client = Client()
+    sign_in_password(client, user)
+    assert client.post("/login/verify/", {"token": code}).headers["Location"] == "/login/enrol/"
+    client.get("/login/enrol/")
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert client.post("/login/enrol/", {"token": _code_for(device)}).status_code == 200
+    assert client.get("/").status_code == 200
+
+
+def test_replacing_the_authenticator_keeps_the_session_signed_in(client_for, intake):
+    client = client_for(intake)
+    client.get("/login/enrol/")
+    device = TOTPDevice.objects.get(user=intake, confirmed=False)
+    assert client.post("/login/enrol/", {"token": _code_for(device)}).status_code == 200
+    assert client.get("/").status_code == 200
+    assert list(TOTPDevice.objects.filter(user=intake, confirmed=True)) == [device]
+
+
+def test_new_backup_codes_keep_the_session_signed_in(intake):
+    [code, *_] = actions.issue_backup_codes(user=intake)
+    client = Client()
+    sign_in_password(client, intake)
+    client.post("/login/verify/", {"token": code})
+    assert client.post("/account/backup-codes/").status_code == 200
+    assert client.get("/").status_code == 200

@@ -230,6 +230,8 @@ def test_seed_demo_is_idempotent_and_prints_sign_in_details():
         user = User.objects.get(username=name)
         assert user.role_names
     assert "password:" in text
+    # Demo staff are trained, so their first sign-in asks only for the user agreement.
+    assert {u.standing() for u in User.objects.all()} == {"agreement"}
 
 
 def test_reset_sign_in_for_a_lost_phone(client_for, agency_lead, intake, django_capture_on_commit_callbacks):
@@ -250,3 +252,9 @@ def test_reset_sign_in_for_a_lost_phone(client_for, agency_lead, intake, django_
     newcomer.post(path, {"password1": passphrase, "password2": passphrase})
     response = newcomer.post("/login/", {"username": intake.username, "password": passphrase})
     assert response.headers["Location"] == "/login/enrol/"
+
+
+def test_invite_can_record_training_already_done(client_for, agency_lead, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client_for(agency_lead), privacy_training_on=timezone.localdate().isoformat())
+    assert User.objects.get(username="new-caseworker").training_current()
