@@ -169,7 +169,7 @@ def invite_user(*, acting_user, agency, username, first_name, last_name, email, 
     return user, token
 
 
-def _new_invitation(*, acting_user, user):
+def _new_invitation(*, acting_user, user, reason="invite"):
     from hmis import tasks
 
     token = secrets.token_urlsafe(32)
@@ -180,7 +180,7 @@ def _new_invitation(*, acting_user, user):
         expires_at=timezone.now() + timedelta(hours=settings.HMIS_INVITATION_HOURS),
     )
     # The token travels only in the task message and the e-mail.
-    transaction.on_commit(lambda: tasks.send_invitation_email.delay(str(invitation.pk), token))
+    transaction.on_commit(lambda: tasks.send_invitation_email.delay(str(invitation.pk), token, reason))
     return token
 
 
@@ -520,4 +520,4 @@ def reset_sign_in(*, acting_user, user):
     end_sessions_of(user)
     reset(username=user.username)
     Invitation.objects.filter(user=user, used_at__isnull=True).update(expires_at=timezone.now())
-    return _new_invitation(acting_user=acting_user, user=user)
+    return _new_invitation(acting_user=acting_user, user=user, reason="reset")

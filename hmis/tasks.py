@@ -14,17 +14,23 @@ from hmis.models import Invitation
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=600, max_retries=8)
-def send_invitation_email(self, invitation_id: str, token: str):
+def send_invitation_email(self, invitation_id: str, token: str, reason: str = "invite"):
     """Mail the one-time link. The message names no client and holds no PII:
     only the username (which the recipient chose nothing about) and the link."""
     invitation = Invitation.objects.select_related("user").filter(pk=invitation_id).first()
     if invitation is None or not invitation.is_usable:
         return "skipped"
     link = settings.HMIS_BASE_URL + reverse("password-set", args=[token])
+    opening = (
+        f"Your HMIS sign-in was reset by your agency's HMIS lead (username: {invitation.user.username}). "
+        "Your old password, authenticator and backup codes no longer work."
+        if reason == "reset"
+        else f"An HMIS account was created for you (username: {invitation.user.username})."
+    )
     send_mail(
-        subject="Your HMIS account",
+        subject="Your HMIS sign-in was reset" if reason == "reset" else "Your HMIS account",
         message=(
-            f"An HMIS account was created for you (username: {invitation.user.username}).\n\n"
+            f"{opening}\n\n"
             f"Set your password within {settings.HMIS_INVITATION_HOURS} hours using this one-time link:\n{link}\n\n"
             "If you did not expect this, do not use the link and tell your agency's HMIS lead.\n"
             "HMIS staff will never ask you for your password or codes."

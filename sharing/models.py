@@ -413,6 +413,25 @@ class StatusChange(models.Model):
     def __str__(self):
         return f"{self.subject_type} {self.from_status}->{self.to_status}"
 
+    def _label(self, value):
+        model = {"sharing.share": Share, "sharing.externalrequest": ExternalRequest}.get(self.subject_type)
+        choices = dict(model.Status.choices) if model is not None else {}
+        return choices.get(value, value) if value else "—"
+
+    @property
+    def from_label(self):
+        return self._label(self.from_status)
+
+    @property
+    def to_label(self):
+        return self._label(self.to_status)
+
+
+def category_labels(values) -> list[str]:
+    """Plain words for stored data-category values, in the order given."""
+    labels = dict(DataCategory.choices)
+    return [labels.get(v, v) for v in values]
+
 
 class Share(models.Model):
     """A referral: one client's data, in the named categories, for one purpose,
@@ -422,6 +441,10 @@ class Share(models.Model):
     ``view_client`` on the client while the share is live and consented, and
     every opening re-checks the consent gate (``sharing.queries.get_share_for``).
     """
+
+    @property
+    def category_labels(self) -> list[str]:
+        return category_labels(self.categories)
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent"

@@ -216,6 +216,18 @@ def release_section_for(request, client) -> dict:
     }
 
 
+def dashboard_work_for(user) -> dict:
+    """What waits for this user on the dashboard: referrals received and not yet
+    answered, and (for supervisors) pressure reports not yet reviewed."""
+    work = {}
+    if permissions.has_permission(user, permissions.RECEIVE_SHARES):
+        waiting = shares_received_by(user).filter(status=Share.Status.SENT).order_by("-sent_at")
+        work["referrals_waiting"] = list(waiting[:10])
+    if permissions.has_permission(user, permissions.REVIEW_PRESSURE):
+        work["pressure_waiting"] = list(pressure_reports_for(user).filter(reviewed_at__isnull=True)[:10])
+    return work
+
+
 def dashboard_releases_for(user) -> dict:
     """Context for the supervisor's queue on the dashboard."""
     if not permissions.has_permission(user, permissions.DECIDE_RELEASES):

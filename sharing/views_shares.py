@@ -27,7 +27,7 @@ from hmis.permissions import (
 from hmis.privacy import privacy_screen_on
 from sharing import actions, notifications, queries
 from sharing.forms_shares import ShareForm, ShareResponseForm, ShareRevealForm
-from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Share
+from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Purpose, Share, category_labels
 
 
 def _record_release_url(client):
@@ -82,7 +82,11 @@ def share_create(request, client_id):
         else:
             messages.success(request, f"Referral {share.reference} sent to {share.to_agency.name}.")
             return redirect("sharing:share-sent", share_id=share.pk)
-    defaults = [(purpose, sorted(categories)) for purpose, categories in sorted(PURPOSE_DEFAULT_CATEGORIES.items())]
+    purposes = dict(Purpose.choices)
+    defaults = [
+        (purposes[purpose], category_labels(sorted(categories)))
+        for purpose, categories in sorted(PURPOSE_DEFAULT_CATEGORIES.items())
+    ]
     return render(
         request,
         "sharing/shares/create.html",

@@ -4,7 +4,7 @@ from hmis import permissions, queries
 from hmis.models import Role
 from hmis.permissions import SIGNED_IN, has_permission, requires
 from incidents.queries import security_events_visible_to
-from sharing.queries import dashboard_releases_for
+from sharing.queries import dashboard_releases_for, dashboard_work_for
 
 
 @requires(SIGNED_IN)
@@ -20,4 +20,5 @@ def dashboard(request):
         context["training_attention"] = [u for u in active if not u.training_current() or u.training_due_soon()]
     context["is_case_worker"] = user.has_role(Role.INTAKE, Role.SUPERVISOR)
     context.update(dashboard_releases_for(user))
+    context.update(dashboard_work_for(user))
     return render(request, "hmis/dashboard.html", context)

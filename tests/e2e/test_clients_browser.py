@@ -73,7 +73,7 @@ def test_intake_worker_creates_reveals_and_hides_a_client(page, intake, other_in
     expect(history).to_contain_text("Revealed a field")
     expect(history).to_contain_text("ssn")
     expect(history).to_contain_text("Providing services to this client")
-    page.get_by_role("button", name="Privacy screen off").click()
+    page.get_by_role("button", name="Turn privacy screen off").click()
     expect(page.locator("#privacy-banner")).to_have_count(0)
     expect(page.locator("#client-name")).to_have_text("Quillionaire Zebrafinchley")
     client_url = page.url

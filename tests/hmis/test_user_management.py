@@ -246,6 +246,8 @@ def test_reset_sign_in_for_a_lost_phone(client_for, agency_lead, intake, django_
     assert victim_session.get("/").status_code == 302  # the session ended
     assert not TOTPDevice.objects.filter(user=intake).exists()
     assert Client().post("/login/", {"username": intake.username, "password": PASSWORD}).status_code == 200
+    assert mail.outbox[-1].subject == "Your HMIS sign-in was reset"
+    assert "no longer work" in mail.outbox[-1].body
     path = link_from(mail.outbox[-1]).replace("http://127.0.0.1:8000", "")
     newcomer = Client()
     passphrase = "a brand new private passphrase"

@@ -257,3 +257,17 @@ def test_the_recipient_cannot_reveal_a_field_outside_the_shared_categories(
     )
     assert response.status_code == 400
     assert CANARY_PHONE not in response.content.decode()
+
+
+def test_the_partners_dashboard_lists_referrals_to_answer_in_plain_words(
+    client_for, intake, supervisor, eastside, other_intake
+):
+    client = canary_client(intake)
+    care_release(intake, supervisor, client, eastside)
+    shared = housing_share(intake, client, eastside)
+    page = client_for(other_intake).get("/").content.decode()
+    assert "Referrals to answer" in page and shared.reference in page
+    detail = client_for(other_intake).get(reverse("sharing:share-detail", args=[shared.pk])).content.decode()
+    assert "housing_history" not in detail.split('id="shared-categories"')[1][:200]
+    actions.accept_share(acting_user=other_intake, share=shared, note="We have a unit")
+    assert shared.reference not in client_for(other_intake).get("/").content.decode()

@@ -61,3 +61,11 @@ def test_a_supervisor_turns_a_report_into_an_incident_once(client_for, intake, s
     assert Incident.objects.count() == 1
     page = supervisor_client.get(reverse("sharing:pressure-detail", args=[report.pk])).content.decode()
     assert "Turn into an incident" not in page
+
+
+def test_the_supervisors_dashboard_lists_reports_to_review(client_for, intake, supervisor):
+    report = actions.report_pressure(acting_user=intake)
+    page = client_for(supervisor).get("/").content.decode()
+    assert "Pressure reports to review" in page and report.reference in page
+    actions.review_pressure_report(acting_user=supervisor, report=report, note="Handled")
+    assert report.reference not in client_for(supervisor).get("/").content.decode()
