@@ -442,10 +442,6 @@ class Share(models.Model):
     every opening re-checks the consent gate (``sharing.queries.get_share_for``).
     """
 
-    @property
-    def category_labels(self) -> list[str]:
-        return category_labels(self.categories)
-
     class Status(models.TextChoices):
         SENT = "sent", "Sent"
         ACCEPTED = "accepted", "Accepted"
@@ -499,6 +495,10 @@ class Share(models.Model):
 
     def __str__(self):
         return f"Referral {self.reference}"
+
+    @property
+    def category_labels(self) -> list[str]:
+        return category_labels(self.categories)
 
     @property
     def is_live(self):
