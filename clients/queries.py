@@ -159,8 +159,9 @@ def assessments_of(user, client):
     return Assessment.objects.filter(enrollment__client=client).select_related("enrollment__project")
 
 
-def history_of(user, client, *, limit=100):
-    return access_history(client)[:limit]
+def history_of(user, client, *, limit=10, offset=0):
+    """``client`` must come from ``get_client_for(user, ...)``."""
+    return access_history(client)[offset : offset + limit]
 
 
 def projects_of(user, *, active_only=True):

@@ -231,6 +231,33 @@ def detail(request, client_id):
     return render(request, "clients/detail.html", _detail_context(request, client))
 
 
+HISTORY_PAGE = 100
+
+
+@requires(VIEW_CLIENTS)
+def history(request, client_id):
+    """The full access history (the accounting of disclosures), a page at a time."""
+    client = queries.get_client_for(request.user, client_id)
+    if client.owning_agency_id != request.user.agency_id:
+        raise Http404  # a referral's recipient sees only what the referral shares
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    events = list(queries.history_of(request.user, client, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE))
+    return render(
+        request,
+        "clients/history.html",
+        {
+            "client": client,
+            "history": events[:HISTORY_PAGE],
+            "page": page,
+            "has_next": len(events) > HISTORY_PAGE,
+            "privacy": privacy_screen_on(request),
+        },
+    )
+
+
 @requires(REVEAL_CLIENT_PII)
 @require_POST
 def reveal(request, client_id):

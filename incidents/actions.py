@@ -25,6 +25,7 @@ from hmis.models import Role
 from incidents.models import (
     DEFAULT_SEVERITY,
     TRANSITIONS,
+    AffectedClient,
     Category,
     CorrectiveAction,
     Determination,
@@ -181,12 +182,22 @@ def _start_escalation(incident):
 
 
 @transaction.atomic
-def report_incident(*, acting_user, category, occurred_at, discovered_at, description):
-    """Any signed-in user reports an incident for their agency. Escalation starts on commit."""
+def report_incident(*, acting_user, category, occurred_at, discovered_at, description, affected_clients=()):
+    """Any signed-in user reports an incident for their agency. Escalation starts on commit.
+
+    ``affected_clients`` are client ids picked by the reporter, each one a
+    client the reporter's own list shows (``clients.queries.clients_listed_for``).
+    """
+    from clients.queries import clients_listed_for
+
     _require(acting_user, permissions.REPORT_INCIDENTS)
     if category not in Category.values:
         raise ValidationError({"category": "Choose one of the listed categories."})
     _check_free_text("description", description)
+    wanted = {str(c) for c in affected_clients}
+    picked = list(clients_listed_for(acting_user).filter(pk__in=wanted)) if wanted else []
+    if len(picked) != len(wanted):
+        raise ValidationError({"affected_clients": "Pick affected clients from your own list only."})
     now = timezone.now()
     incident = Incident(
         agency_id=acting_user.agency_id,
@@ -204,6 +215,9 @@ def report_incident(*, acting_user, category, occurred_at, discovered_at, descri
     incident.reference = next_reference(now)
     with acting_as(acting_user):
         incident.save()
+        AffectedClient.objects.bulk_create(
+            [AffectedClient(incident=incident, client=client, linked_by=acting_user) for client in picked]
+        )
         _timeline(incident, TimelineEntry.Kind.REPORTED, actor=acting_user, to_status=Status.REPORTED)
         _start_escalation(incident)
     return incident

@@ -30,12 +30,22 @@ class ReportForm(forms.Form):
         help_text=(
             "<strong>Do not type client names, dates of birth, SSNs or any other client information.</strong> "
             "Describe what happened, where and which systems or devices were involved. "
-            "Affected clients are linked by the security officer by picking them, never typed here."
+            "If clients may be affected, pick them in the list below instead."
         ),
     )
+    affected_clients = forms.MultipleChoiceField(
+        label="Affected clients (optional)",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Your agency's clients, newest first, by reference code. Hold Ctrl (or Cmd) to pick several.",
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, client_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if client_choices:
+            self.fields["affected_clients"].choices = client_choices
+        else:
+            del self.fields["affected_clients"]
         if not self.is_bound:
             self.initial.setdefault("discovered_at", timezone.localtime().replace(second=0, microsecond=0))
 

@@ -376,3 +376,23 @@ register_audited(CorrectiveAction)
 # updates (no save signals: the row's own columns are that record); a person's
 # acknowledgement is saved normally and so audited.
 register_audited(Notification)
+
+
+class AffectedClient(models.Model):
+    """A client an incident may have exposed, picked from the reporter's own
+    clients (never typed). Pages show the client's reference code only."""
+
+    id = models.BigAutoField(primary_key=True)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="affected_clients")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "client"], name="affected_client_once_per_incident")]
+
+    def __str__(self):
+        return f"Affected client of {self.incident_id}"
+
+
+register_audited(AffectedClient)

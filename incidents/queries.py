@@ -47,6 +47,10 @@ def get_incident_for(user, incident_id):
     return incident
 
 
+def affected_client_references(incident) -> list[str]:
+    return list(incident.affected_clients.order_by("client__reference").values_list("client__reference", flat=True))
+
+
 def can_triage(user, incident) -> bool:
     if not permissions.has_permission(user, permissions.TRIAGE_INCIDENTS):
         return False

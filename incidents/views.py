@@ -44,9 +44,22 @@ def _form_errors(form) -> str:
     )
 
 
+AFFECTED_CLIENT_CHOICES = 300
+
+
+def _affected_client_choices(request):
+    """The reporter's own clients as (id, "reference · initials") choices: masked
+    like any list, whatever the role; empty for roles that see no clients."""
+    from clients.masking import initials
+    from clients.queries import clients_listed_for
+
+    clients = clients_listed_for(request.user).order_by("-created_at")[:AFFECTED_CLIENT_CHOICES]
+    return [(str(c.pk), f"{c.reference} · {initials(c)}") for c in clients]
+
+
 @requires(REPORT_INCIDENTS)
 def incident_report(request):
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST or None, client_choices=_affected_client_choices(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -56,6 +69,7 @@ def incident_report(request):
                 occurred_at=data["occurred_at"],
                 discovered_at=data["discovered_at"],
                 description=data["description"],
+                affected_clients=data.get("affected_clients") or (),
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -111,6 +125,8 @@ def incident_detail(request, incident_id):
         "timeline": incident.timeline.select_related("actor"),
         "corrective_actions": incident.corrective_actions.select_related("owner", "done_by", "verified_by"),
         "escalated_roles": sorted({n.get_role_display() for n in incident.notifications.all()}),
+        # Reference codes only: the incident pages never show who a client is.
+        "affected_references": queries.affected_client_references(incident),
         "can_acknowledge": has_permission(user, ACKNOWLEDGE_INCIDENTS)
         and actions.acknowledgeable_notifications(user, incident).exists(),
     }

@@ -64,6 +64,7 @@ EXPECTATIONS = {
         kwargs=lambda w: {"client_id": w.confidential_client.pk},
         data=lambda w: {"staff_user": str(w.personas["other_intake"].pk)},  # refused: state stays
     ),
+    "clients:history": Expect(allowed=(*HARBOR_ROLES,), outsiders=OTHER_ROLES, kwargs=harbor_client),
     "clients:edit": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_client),
     "clients:enrol": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_client),
     "clients:assess": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_enrollment),

@@ -145,3 +145,19 @@ def test_edit_keeps_unshown_values_and_records_changed_field_names(intake, clien
     assert loaded.last_name == "Zebrafinch" and loaded.ssn == CANARY_SSN and loaded.phone is None
     event = AccessEvent.objects.get(action=AccessEvent.Action.EDIT)
     assert event.fields == ["last_name", "phone"]
+
+
+def test_the_full_access_history_has_its_own_page(client_for, intake, supervisor, other_intake):
+    from django.urls import reverse
+
+    from tests.clients.helpers import make_client
+
+    record = make_client(intake)
+    worker = client_for(intake)
+    for _ in range(12):
+        worker.get(reverse("clients:detail", args=[record.pk]))
+    detail = worker.get(reverse("clients:detail", args=[record.pk])).content.decode()
+    assert detail.count("<td>Opened</td>") == 10  # the latest ten on the client page
+    full = client_for(supervisor).get(reverse("clients:history", args=[record.pk])).content.decode()
+    assert full.count("<td>Opened</td>") == 13 and "<td>Created</td>" in full
+    assert client_for(other_intake).get(reverse("clients:history", args=[record.pk])).status_code == 404

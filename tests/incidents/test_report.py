@@ -153,3 +153,44 @@ def test_concurrent_reports_never_share_a_reference():
     with ThreadPoolExecutor(max_workers=8) as pool:
         references = list(pool.map(take, range(40)))
     assert len(set(references)) == 40
+
+
+# --- Affected clients are picked, never typed -------------------------------------------------
+
+
+def test_the_reporter_links_affected_clients_by_picking_them(client_for, intake, security_officer):
+    from tests.clients.helpers import make_client
+
+    exposed = make_client(intake, first_name="Canaryfirst", last_name="Canarylast", ssn="219870011")
+    form = client_for(intake).get(reverse("incidents:report")).content.decode()
+    assert exposed.reference in form and "C. C." in form and "Canaryfirst" not in form
+    client_for(intake).post(reverse("incidents:report"), form_data(affected_clients=[str(exposed.pk)]))
+    incident = Incident.objects.get()
+    assert [a.client for a in incident.affected_clients.all()] == [exposed]
+    page = client_for(security_officer).get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    assert exposed.reference in page and "Canary" not in page
+
+
+def test_another_agencys_client_cannot_be_linked(client_for, intake, other_intake):
+    from tests.clients.helpers import make_client
+
+    make_client(intake, first_name="Ours", ssn="219870013")  # so the picker is shown
+    theirs = make_client(other_intake, first_name="Other", ssn="219870012")
+    response = client_for(intake).post(reverse("incidents:report"), form_data(affected_clients=[str(theirs.pk)]))
+    assert response.status_code == 200
+    assert not Incident.objects.exists()
+    with pytest.raises(ValidationError):
+        actions.report_incident(
+            acting_user=intake,
+            category=Category.LOST_DEVICE,
+            occurred_at=timezone.now() - timedelta(hours=2),
+            discovered_at=timezone.now(),
+            description="x",
+            affected_clients=[theirs.pk],
+        )
+    assert not Incident.objects.exists()
+
+
+def test_roles_without_client_access_get_no_client_picker(client_for, system_admin):
+    form = client_for(system_admin).get(reverse("incidents:report")).content.decode()
+    assert "Affected clients" not in form
