@@ -521,3 +521,21 @@ def reset_sign_in(*, acting_user, user):
     reset(username=user.username)
     Invitation.objects.filter(user=user, used_at__isnull=True).update(expires_at=timezone.now())
     return _new_invitation(acting_user=acting_user, user=user, reason="reset")
+
+
+@transaction.atomic
+def change_own_password(*, acting_user, old_password, new_password):
+    """The signed-in user changes their password (knowing the current one)."""
+    if not acting_user.check_password(old_password):
+        raise ValidationError({"old_password": "Your current password was entered incorrectly."})
+    from auditlog.models import LogEntry
+
+    validate_password(new_password, acting_user)
+    acting_user.set_password(new_password)
+    with acting_as(acting_user):
+        acting_user.save(update_fields=["password"])
+        # The hash is excluded from the audit diff; the change itself is recorded.
+        LogEntry.objects.log_create(
+            acting_user, action=LogEntry.Action.UPDATE, changes={"password": ["", "changed"]}, force_log=True
+        )
+    return acting_user

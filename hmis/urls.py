@@ -15,6 +15,7 @@ urlpatterns = [
     path("login/enrol/", auth.enrol, name="login-enrol"),
     path("logout/", auth.sign_out, name="logout"),
     path("password/set/<str:token>/", auth.set_password, name="password-set"),
+    path("account/password/", auth.change_password, name="change-password"),
     path("account/backup-codes/", auth.regenerate_backup_codes, name="backup-codes"),
     path("account/agreement/", standing.user_agreement, name="user-agreement"),
     path("account/training-required/", standing.training_required, name="training-required"),

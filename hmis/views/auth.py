@@ -7,7 +7,7 @@ import time
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -17,7 +17,14 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions
-from hmis.forms import EnrolForm, SecondFactorForm, SetPasswordForm, SignInForm
+from hmis.forms import (
+    ChangePasswordForm,
+    EnrolForm,
+    SecondFactorForm,
+    SetPasswordForm,
+    SignInForm,
+    apply_validation_error,
+)
 from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from hmis.network import client_ip
 from hmis.permissions import SIGNED_IN, password_only, public, requires, standing_exempt
@@ -162,6 +169,31 @@ def regenerate_backup_codes(request):
         return render(request, "hmis/backup_codes_confirm.html")
     codes = actions.issue_backup_codes(user=request.user)
     return render(request, "hmis/backup_codes.html", {"codes": codes, "first_time": False})
+
+
+@requires(SIGNED_IN)
+def change_password(request):
+    form = ChangePasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.change_own_password(
+                acting_user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            update_session_auth_hash(request, request.user)  # this session stays signed in, under a new key
+            actions.claim_live_session(
+                user=request.user,
+                session_key=request.session.session_key,
+                ip_address=client_ip(request),
+                fingerprint=request.session.get(actions.SESSION_DEVICE, ""),
+            )
+            messages.success(request, "Your password is changed.")
+            return redirect("dashboard")
+    return render(request, "hmis/change_password.html", {"form": form})
 
 
 @public

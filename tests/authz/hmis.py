@@ -27,6 +27,7 @@ EXPECTATIONS = {
     "logout": Expect(public=True, method="post", ok=200),
     "password-set": Expect(public=True, ok=404, kwargs=lambda w: {"token": "not-a-real-token"}),
     "backup-codes": Expect(allowed=SIGNED_IN),
+    "change-password": Expect(allowed=SIGNED_IN),
     "session-status": Expect(public=True, overrides={"anonymous": 401}),
     "session-extend": Expect(allowed=SIGNED_IN, method="post"),
     "user-agreement": Expect(allowed=SIGNED_IN),

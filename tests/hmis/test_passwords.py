@@ -29,3 +29,25 @@ def test_production_hasher_is_argon2(settings):
     user = User(username="x")
     user.set_password("a long passphrase for testing")
     assert user.password.startswith("argon2$")
+
+
+@pytest.mark.django_db
+def test_a_user_changes_their_own_password_and_stays_signed_in(client_for, intake):
+    from auditlog.models import LogEntry
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    client = client_for(intake)
+    wrong = client.post("/account/password/", {"old_password": "not it at all", "password1": "x", "password2": "x"})
+    assert wrong.status_code == 200
+    weak = client.post("/account/password/", {"old_password": PASSWORD, "password1": "short", "password2": "short"})
+    assert b"too short" in weak.content
+    new = "a fresh and private passphrase"
+    response = client.post("/account/password/", {"old_password": PASSWORD, "password1": new, "password2": new})
+    assert response.headers["Location"] == "/"
+    assert client.get("/").status_code == 200  # this session stays signed in
+    assert Client().post("/login/", {"username": intake.username, "password": PASSWORD}).status_code == 200
+    assert Client().post("/login/", {"username": intake.username, "password": new}).status_code == 302
+    entry = LogEntry.objects.get_for_object(intake).latest("timestamp")
+    assert entry.actor == intake and new not in str(entry.changes)
