@@ -16,6 +16,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -150,8 +151,9 @@ def invite_user(*, acting_user, agency, username, first_name, last_name, email, 
         raise ValidationError({"roles": "System administrators belong to the HMIS lead organisation."})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "That username is taken."})
-    if privacy_training_on and privacy_training_on > timezone.localdate():
-        raise ValidationError({"privacy_training_on": "The training date cannot be in the future."})
+    if privacy_training_on:
+        # Training usually comes before the account, so only the other limits apply.
+        _check_training_date(privacy_training_on, field="privacy_training_on")
     user = User(
         username=username,
         first_name=first_name,
@@ -220,13 +222,30 @@ def accept_invitation(*, token, password):
     return user
 
 
+SELF_SERVICE_REFUSED = "Another HMIS lead of your agency or the system administrator does this for you."
+
+
+def _role_labels(roles) -> str:
+    return ", ".join(label for value, label in Role.choices if value in roles) or "none"
+
+
 @transaction.atomic
 def assign_roles(*, acting_user, user, roles):
+    """Another lead of the user's agency (or the system admin) sets the user's roles.
+
+    Nobody changes their own roles (separation of duties). A change is a
+    security event for the agency's security officer and a notice to the user.
+    """
+    from sharing.notifications import notify
+
     _require(acting_user, permissions.MANAGE_USERS)
     _require_same_agency(acting_user, user.agency_id)
+    if user.pk == acting_user.pk:
+        raise ValidationError(f"You cannot change your own roles. {SELF_SERVICE_REFUSED}")
     roles = _check_roles(acting_user, roles)
-    if user.pk == acting_user.pk and not (roles & {Role.AGENCY_LEAD, Role.SYSTEM_ADMIN}):
-        raise ValidationError({"roles": "You cannot remove your own user-management role."})
+    before = set(user.role_names)
+    if roles == before:
+        return user
     with acting_as(acting_user):
         _set_roles(user, roles)
         # auditlog does not see group changes; record them on the user.
@@ -235,9 +254,21 @@ def assign_roles(*, acting_user, user, roles):
         LogEntry.objects.log_create(
             user,
             action=LogEntry.Action.UPDATE,
-            changes={"roles": ["", ", ".join(sorted(roles))]},
+            changes={"roles": [", ".join(sorted(before)), ", ".join(sorted(roles))]},
             force_log=True,
         )
+    record_security_event(
+        kind=SecurityEvent.Kind.ROLES_CHANGED,
+        user=user,
+        actor=acting_user,
+        detail=f"{_role_labels(before)} -> {_role_labels(roles)}",
+    )
+    notify(
+        recipients=[user],
+        text=f"{acting_user.username} changed your roles to: {_role_labels(roles)}. "
+        "If you did not expect this, tell your agency's security officer.",
+        link=reverse("dashboard"),
+    )
     return user
 
 
@@ -482,13 +513,35 @@ def accept_user_agreement(*, acting_user):
     return acting_user
 
 
+def _check_training_date(completed_on, *, account_created_on=None, field="completed_on"):
+    """A plausible training date: not in the future, not so old that it has
+    already lapsed, and not before the account existed (when it exists)."""
+    today = timezone.localdate()
+    if completed_on > today:
+        raise ValidationError({field: "The training date cannot be in the future."})
+    oldest = today - timedelta(days=settings.HMIS_TRAINING_VALID_DAYS - 1)
+    if completed_on < oldest:
+        raise ValidationError(
+            {
+                field: f"Training completed before {oldest:%Y-%m-%d} no longer counts: it lasts "
+                f"{settings.HMIS_TRAINING_VALID_DAYS} days. Record the date of a current training."
+            }
+        )
+    if account_created_on is not None and completed_on < account_created_on:
+        raise ValidationError(
+            {field: f"That date is before this account was created ({account_created_on:%Y-%m-%d})."}
+        )
+
+
 @transaction.atomic
 def record_privacy_training(*, acting_user, user, completed_on):
-    """An agency lead (or the system admin) records the date a user completed privacy training."""
+    """Another lead of the user's agency (or the system admin) records the date
+    the user completed privacy training. Nobody records their own."""
     _require(acting_user, permissions.MANAGE_USERS)
     _require_same_agency(acting_user, user.agency_id)
-    if completed_on > timezone.localdate():
-        raise ValidationError({"completed_on": "The training date cannot be in the future."})
+    if user.pk == acting_user.pk:
+        raise ValidationError(f"You cannot record your own training. {SELF_SERVICE_REFUSED}")
+    _check_training_date(completed_on, account_created_on=timezone.localdate(user.date_joined))
     user.privacy_training_on = completed_on
     with acting_as(acting_user):
         user.save(update_fields=["privacy_training_on"])

@@ -31,6 +31,9 @@ class SecurityEvent(models.Model):
         NETWORK_REFUSED = "network_refused", "Sign-in or request from a network the agency does not allow"
         USER_DEACTIVATED = "user_deactivated", "User deactivated"
         BACKUP_CODE_USED = "backup_code_used", "Backup code used to sign in"
+        ROLES_CHANGED = "roles_changed", "Roles changed"
+        REAUTH_FAILED = "reauth_failed", "Wrong current password when confirming an account change"
+        NO_USABLE_FACTOR = "no_usable_factor", "Sign-in refused: no authenticator and no unused backup code"
         # Reported by the sharing app when someone pushes staff for access.
         PRESSURE_REPORT = "pressure_report", "Someone pushed for access to client data"
         # Raised by the incidents rules from access events.

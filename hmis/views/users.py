@@ -44,11 +44,35 @@ def user_invite(request):
     return render(request, "hmis/users/invite.html", {"form": form})
 
 
+def _detail_page(request, subject, *, form=None, training_form=None):
+    """The user page. One's own page shows no roles or training form: another
+    lead of the agency or the system admin changes those."""
+    if form is None:
+        form = RolesForm(acting_user=request.user, initial={"roles": sorted(subject.role_names)})
+    if training_form is None:
+        training_form = TrainingForm(initial={"completed_on": subject.privacy_training_on})
+    return render(
+        request,
+        "hmis/users/detail.html",
+        {
+            "subject": subject,
+            "form": form,
+            "is_self": subject.pk == request.user.pk,
+            "can_deactivate": subject.is_active and subject.pk != request.user.pk,
+            "awaiting_password": not subject.has_usable_password(),
+            "training_form": training_form,
+            "training_state": subject.standing(),
+        },
+    )
+
+
 @requires(MANAGE_USERS)
 def user_detail(request, user_id):
     subject = queries.get_user_for(request.user, user_id)
-    form = RolesForm(request.POST or None, acting_user=request.user, initial={"roles": sorted(subject.role_names)})
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return _detail_page(request, subject)
+    form = RolesForm(request.POST, acting_user=request.user)
+    if form.is_valid():
         try:
             actions.assign_roles(acting_user=request.user, user=subject, roles=form.cleaned_data["roles"])
         except ValidationError as error:
@@ -56,18 +80,7 @@ def user_detail(request, user_id):
         else:
             messages.success(request, "Roles saved.")
             return redirect("user-detail", user_id=subject.pk)
-    return render(
-        request,
-        "hmis/users/detail.html",
-        {
-            "subject": subject,
-            "form": form,
-            "can_deactivate": subject.is_active and subject.pk != request.user.pk,
-            "awaiting_password": not subject.has_usable_password(),
-            "training_form": TrainingForm(initial={"completed_on": subject.privacy_training_on}),
-            "training_state": subject.standing(),
-        },
-    )
+    return _detail_page(request, subject, form=form)
 
 
 @requires(MANAGE_USERS)
@@ -116,12 +129,11 @@ def user_training(request, user_id):
                 acting_user=request.user, user=subject, completed_on=form.cleaned_data["completed_on"]
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Training date saved.")
-    else:
-        messages.error(request, "Enter the date the training was completed.")
-    return redirect("user-detail", user_id=subject.pk)
+            return redirect("user-detail", user_id=subject.pk)
+    return _detail_page(request, subject, training_form=form)
 
 
 @requires(MANAGE_USERS)
