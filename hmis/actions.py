@@ -528,9 +528,7 @@ def _check_training_date(completed_on, *, account_created_on=None, field="comple
             }
         )
     if account_created_on is not None and completed_on < account_created_on:
-        raise ValidationError(
-            {field: f"That date is before this account was created ({account_created_on:%Y-%m-%d})."}
-        )
+        raise ValidationError({field: f"That date is before this account was created ({account_created_on:%Y-%m-%d})."})
 
 
 @transaction.atomic

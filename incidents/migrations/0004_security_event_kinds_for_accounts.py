@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0003_affected_clients'),
+        ("incidents", "0003_affected_clients"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='securityevent',
-            name='kind',
-            field=models.CharField(choices=[('lockout', 'Account locked after failed sign-ins'), ('unlock', 'Account unlocked'), ('login_failed', 'Failed sign-in'), ('second_factor_failed', 'Wrong second-factor code'), ('session_replaced', 'Older session ended by a new sign-in'), ('network_refused', 'Sign-in or request from a network the agency does not allow'), ('user_deactivated', 'User deactivated'), ('backup_code_used', 'Backup code used to sign in'), ('roles_changed', 'Roles changed'), ('reauth_failed', 'Wrong current password when confirming an account change'), ('no_usable_factor', 'Sign-in refused: no authenticator and no unused backup code'), ('pressure_report', 'Someone pushed for access to client data'), ('bulk_access', 'Many distinct clients opened in a short time')], max_length=30),
+            model_name="securityevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("lockout", "Account locked after failed sign-ins"),
+                    ("unlock", "Account unlocked"),
+                    ("login_failed", "Failed sign-in"),
+                    ("second_factor_failed", "Wrong second-factor code"),
+                    ("session_replaced", "Older session ended by a new sign-in"),
+                    ("network_refused", "Sign-in or request from a network the agency does not allow"),
+                    ("user_deactivated", "User deactivated"),
+                    ("backup_code_used", "Backup code used to sign in"),
+                    ("roles_changed", "Roles changed"),
+                    ("reauth_failed", "Wrong current password when confirming an account change"),
+                    ("no_usable_factor", "Sign-in refused: no authenticator and no unused backup code"),
+                    ("pressure_report", "Someone pushed for access to client data"),
+                    ("bulk_access", "Many distinct clients opened in a short time"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

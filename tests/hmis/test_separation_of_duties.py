@@ -51,9 +51,7 @@ def test_own_user_page_shows_no_roles_form(client_for, agency_lead):
 
 
 def test_system_admin_cannot_change_their_own_roles(client_for, system_admin):
-    response = client_for(system_admin).post(
-        f"/agency/users/{system_admin.pk}/", {"roles": ["system_admin", "intake"]}
-    )
+    response = client_for(system_admin).post(f"/agency/users/{system_admin.pk}/", {"roles": ["system_admin", "intake"]})
     assert b"You cannot change your own roles" in response.content
     assert roles_of(system_admin) == {"system_admin"}
 
