@@ -392,6 +392,8 @@ def issue_backup_codes(*, user, count=None) -> list[str]:
 
 
 def has_confirmed_device(user) -> bool:
+    """A usable second factor: a confirmed authenticator or an unused backup code
+    (django-otp deletes a backup code when it is used)."""
     return (
         TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         or StaticDevice.objects.filter(user=user, confirmed=True, token_set__isnull=False).exists()
@@ -400,6 +402,18 @@ def has_confirmed_device(user) -> bool:
 
 def has_totp(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def may_enrol_with_password_alone(user) -> bool:
+    """Whether the password alone may set up an authenticator: a new account
+    that never enrolled, or within HMIS_INVITATION_HOURS of a lead's "reset
+    sign-in" (which deletes every device). A backup-code device left without
+    codes shows the account enrolled before, so it does not qualify."""
+    if has_totp(user) or StaticDevice.objects.filter(user=user).exists():
+        return False
+    if user.sign_in_reset_at is None:
+        return True
+    return timezone.now() - user.sign_in_reset_at <= timedelta(hours=settings.HMIS_INVITATION_HOURS)
 
 
 SESSION_DEVICE = "hmis_device"  # a hash of the address and browser that signed in
@@ -561,8 +575,9 @@ def reset_sign_in(*, acting_user, user):
     if not user.is_active:
         raise ValidationError("Reactivate the account first.")
     user.set_unusable_password()
+    user.sign_in_reset_at = timezone.now()
     with acting_as(acting_user):
-        user.save(update_fields=["password"])
+        user.save(update_fields=["password", "sign_in_reset_at"])
         LogEntry.objects.log_create(
             user, action=LogEntry.Action.UPDATE, changes={"sign_in": ["", "reset"]}, force_log=True
         )

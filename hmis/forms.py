@@ -19,6 +19,20 @@ class SecondFactorForm(forms.Form):
     )
 
 
+class ReauthForm(forms.Form):
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    token = forms.CharField(
+        label="Code from your authenticator app, or a backup code",
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
 class EnrolForm(forms.Form):
     token = forms.RegexField(
         label="6-digit code shown by your authenticator app",

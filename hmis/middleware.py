@@ -128,7 +128,9 @@ class RequireSecondFactorMiddleware:
     Every view must declare its access with ``@public``, ``@password_only``
     or ``@requires(...)`` (see ``hmis.permissions``). A user who has not
     passed the second factor reaches only the public and password-only
-    views. A view that declared nothing is refused (and is a hard error in
+    views; one who passed it with a backup code and has no authenticator
+    reaches only those and the ``@enrolment_step`` views until they set one
+    up. A view that declared nothing is refused (and is a hard error in
     development and tests, so it is caught before it ships).
     """
 
@@ -158,6 +160,8 @@ class RequireSecondFactorMiddleware:
             return None
         if not user.is_verified():
             return redirect(reverse("login-second-factor"))
+        if _must_set_up_authenticator(user) and not getattr(view_func, "hmis_enrolment_step", False):
+            return redirect(reverse("login-enrol"))
         if kind == "standing_exempt":
             return None
         standing = user.standing()
@@ -170,6 +174,16 @@ class RequireSecondFactorMiddleware:
 
             check_permission(user, _code, request)
         return None
+
+
+def _must_set_up_authenticator(user):
+    """Signed in with a backup code and no authenticator: set one up before anything else,
+    or the account runs out of second factors."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from hmis.actions import has_totp
+
+    return isinstance(user.otp_device, StaticDevice) and not has_totp(user)
 
 
 def _admin_access(request):

@@ -107,6 +107,9 @@ class User(AbstractUser):
     agreement_version = models.CharField(max_length=20, blank=True, editable=False)
     agreement_accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
     privacy_training_on = models.DateField("privacy training completed", null=True, blank=True)
+    # When a lead last reset this sign-in: the password alone may enrol a new
+    # authenticator only within HMIS_INVITATION_HOURS of it.
+    sign_in_reset_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]

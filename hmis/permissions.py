@@ -194,3 +194,10 @@ def password_only(view):
     """A view for a user who passed the password but not yet the second factor."""
     view.hmis_access = ("password_only", None)
     return view
+
+
+def enrolment_step(view):
+    """A view that a user who signed in with a backup code and has no
+    authenticator may still open (the gate sends them to set one up first)."""
+    view.hmis_enrolment_step = True
+    return view

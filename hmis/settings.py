@@ -222,6 +222,9 @@ OTP_TOTP_ISSUER = env_str("HMIS_OTP_ISSUER", "Regional HMIS")
 OTP_TOTP_TOLERANCE = 1
 HMIS_BACKUP_CODE_COUNT = 10
 HMIS_INVITATION_HOURS = 72
+# Changing the password, backup codes or the authenticator needs the password
+# and a code again unless both were given within this many seconds.
+HMIS_REAUTH_SECONDS = env_int("HMIS_REAUTH_SECONDS", 300, minimum=30)
 
 # --- User agreement and privacy training ---------------------------------------------
 # Raise the version when templates/hmis/user_agreement_text.html changes: every

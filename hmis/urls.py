@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
@@ -7,6 +8,8 @@ from hmis.views import agencies, auth, dashboard, privacy, security, standing, u
 # The admin site requires a verified second factor, like every other page.
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "HMIS administration"
+# Password changes go through our page (re-authentication, lockout count), never the admin's own form.
+admin.site.password_change = lambda request, extra_context=None: redirect("change-password")
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -17,6 +20,7 @@ urlpatterns = [
     path("password/set/<str:token>/", auth.set_password, name="password-set"),
     path("account/password/", auth.change_password, name="change-password"),
     path("account/backup-codes/", auth.regenerate_backup_codes, name="backup-codes"),
+    path("account/confirm/", auth.reauthenticate, name="reauthenticate"),
     path("account/agreement/", standing.user_agreement, name="user-agreement"),
     path("account/training-required/", standing.training_required, name="training-required"),
     path("session/status/", auth.session_status, name="session-status"),

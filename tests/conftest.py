@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from hmis.models import Agency, Role, User
+from hmis.sudo import SESSION_REAUTH_AT
 from tests.factories import PASSWORD, AgencyFactory, UserFactory
 
 ROLE_PERSONAS = {
@@ -112,6 +113,7 @@ def verified_session(client, user):
     now = int(time.time())
     session[SESSION_STARTED] = now
     session[SESSION_LAST_SEEN] = now
+    session[SESSION_REAUTH_AT] = now  # signing in gives both the password and a code
     session.save()
     User.objects.filter(pk=user.pk).update(live_session_key=session.session_key)
     return client

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hmis import actions
+from hmis import actions, sudo
 from hmis.forms import (
     ChangePasswordForm,
     EnrolForm,
+    ReauthForm,
     SecondFactorForm,
     SetPasswordForm,
     SignInForm,
@@ -27,7 +28,7 @@ from hmis.forms import (
 )
 from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from hmis.network import client_ip
-from hmis.permissions import SIGNED_IN, password_only, public, requires, standing_exempt
+from hmis.permissions import SIGNED_IN, enrolment_step, password_only, public, requires, standing_exempt
 from incidents.actions import record_security_event
 from incidents.models import SecurityEvent
 
@@ -65,6 +66,8 @@ def sign_in(request):
                 detail="Sign-in from outside the agency's allowed networks",
             )
             return render(request, "hmis/network_refused.html", status=403)
+        elif not actions.has_confirmed_device(user) and not actions.may_enrol_with_password_alone(user):
+            return _no_usable_factor(request, user)
         else:
             login(request, user)  # rotates the session key
             now = int(time.time())
@@ -81,9 +84,18 @@ def sign_in(request):
     )
 
 
+def _no_usable_factor(request, user):
+    """The password was right but no second factor can follow it: only the lead can help."""
+    record_security_event(kind=SecurityEvent.Kind.NO_USABLE_FACTOR, user=user, ip_address=client_ip(request))
+    if request.user.is_authenticated:
+        logout(request)
+    return render(request, "hmis/no_second_factor.html", {"hours": settings.HMIS_INVITATION_HOURS}, status=403)
+
+
 def _finish_second_factor(request, device):
     otp_login(request, device)
     request.session.cycle_key()  # a new key once the second factor is passed
+    sudo.mark_reauthenticated(request)  # signing in gives both the password and a code
     fingerprint = actions.device_fingerprint(client_ip(request), request.headers.get("User-Agent", ""))
     request.session[actions.SESSION_DEVICE] = fingerprint
     request.session.save()
@@ -125,12 +137,19 @@ def second_factor(request):
 def enrol(request):
     """Set up an authenticator app: QR code, confirm with a code, then backup codes once.
 
-    Someone who knows only the password must not be able to add a device, so a
-    user who already has one must pass the second factor first.
+    Someone who knows only the password must not be able to add a device: a
+    user who has a usable one passes the second factor first, and otherwise
+    the password alone enrols only a new account or one a lead reset lately.
+    A signed-in user adding or replacing one confirms it is them again.
     """
     user = request.user
-    if not user.is_verified() and actions.has_confirmed_device(user):
+    if user.is_verified():
+        if not sudo.is_recent(request):
+            return sudo.redirect_to_reauth(request)
+    elif actions.has_confirmed_device(user):
         return redirect("login-second-factor")
+    elif not actions.may_enrol_with_password_alone(user):
+        return _no_usable_factor(request, user)
     device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=request.session.get(ENROL_DEVICE)).first()
     if device is None:
         device = actions.start_totp_enrolment(user=user)
@@ -163,7 +182,32 @@ def _base32_secret(device):
     return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
+@standing_exempt
+@enrolment_step
+def reauthenticate(request):
+    """Ask for the current password and a code, then go back to the page that asked."""
+    user = request.user
+    form = ReauthForm(request.POST or None, initial={"next": sudo.safe_next(request)})
+    if request.method == "POST" and form.is_valid():
+        if not sudo.confirm_current_password(request, form.cleaned_data["password"]):
+            if not request.user.is_authenticated:  # the lockout limit ended the session
+                return locked_out(request)
+            form.add_error("password", "That is not your current password.")
+        elif actions.verify_any_second_factor(
+            user=user, token=form.cleaned_data["token"], ip_address=client_ip(request)
+        ):
+            sudo.mark_reauthenticated(request)
+            return redirect(sudo.safe_next(request))
+        else:
+            record_security_event(
+                kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, user=user, ip_address=client_ip(request)
+            )
+            form.add_error("token", "That code did not work. Codes change every 30 seconds and each works once.")
+    return render(request, "hmis/reauthenticate.html", {"form": form})
+
+
 @requires(SIGNED_IN)
+@sudo.require_sudo_mode
 def regenerate_backup_codes(request):
     if request.method != "POST":
         return render(request, "hmis/backup_codes_confirm.html")
@@ -172,9 +216,15 @@ def regenerate_backup_codes(request):
 
 
 @requires(SIGNED_IN)
+@sudo.require_sudo_mode
 def change_password(request):
     form = ChangePasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not sudo.confirm_current_password(request, form.cleaned_data["old_password"]):
+            if not request.user.is_authenticated:  # the lockout limit ended the session
+                return locked_out(request)
+            form.add_error("old_password", "Your current password was entered incorrectly.")
+            return render(request, "hmis/change_password.html", {"form": form})
         try:
             actions.change_own_password(
                 acting_user=request.user,
@@ -244,6 +294,7 @@ def session_status(request):
 
 
 @standing_exempt
+@enrolment_step
 @require_POST
 def session_extend(request):
     # The middleware has already recorded this request as activity.

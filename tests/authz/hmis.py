@@ -1,5 +1,7 @@
 """Expected answers for the core's URLs."""
 
+from django.utils import timezone
+
 from tests.authz.base import OTHER_ROLES, SIGNED_IN, Expect
 
 MANAGERS = ("agency_lead", "system_admin")
@@ -28,6 +30,7 @@ EXPECTATIONS = {
     "password-set": Expect(public=True, ok=404, kwargs=lambda w: {"token": "not-a-real-token"}),
     "backup-codes": Expect(allowed=SIGNED_IN),
     "change-password": Expect(allowed=SIGNED_IN),
+    "reauthenticate": Expect(allowed=SIGNED_IN),
     "session-status": Expect(public=True, overrides={"anonymous": 401}),
     "session-extend": Expect(allowed=SIGNED_IN, method="post"),
     "user-agreement": Expect(allowed=SIGNED_IN),
@@ -37,7 +40,12 @@ EXPECTATIONS = {
         allowed=MANAGERS, ok=302, outsiders=("other_agency_lead",), method="post", kwargs=harbor_user
     ),
     "user-training": Expect(
-        allowed=MANAGERS, ok=302, outsiders=("other_agency_lead",), method="post", kwargs=harbor_user
+        allowed=MANAGERS,
+        ok=302,
+        outsiders=("other_agency_lead",),
+        method="post",
+        kwargs=harbor_user,
+        data=lambda w: {"completed_on": timezone.localdate().isoformat()},
     ),
     "health": Expect(public=True),
     "privacy-screen": Expect(allowed=SIGNED_IN, ok=302, method="post", data={"next": "/"}),
