@@ -84,3 +84,25 @@ def test_lockout_after_five_wrong_passwords(page, agency_lead):
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
     expect(page.get_by_text("contact your agency's HMIS lead")).to_be_visible()
+
+
+def test_new_backup_codes_after_five_minutes_ask_for_the_password_and_a_code_again(page, intake):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from tests.conftest import current_totp
+
+    sign_in_in_browser(page, intake)
+    page.goto("/account/backup-codes/")
+    expect(page.get_by_role("heading", name="New backup codes")).to_be_visible()  # signing in counts
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=6)):
+        page.goto("/account/backup-codes/")
+        expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+        page.get_by_label("Your current password").fill(PASSWORD)
+        page.get_by_label("Code from your authenticator app, or a backup code").fill(current_totp(intake))
+        page.get_by_role("button", name="Confirm").click()
+        expect(page).to_have_url(re.compile(r"/account/backup-codes/$"))
+        page.get_by_role("button", name="Make new backup codes").click()
+        expect(page.locator("#backup-codes li")).to_have_count(10)
