@@ -215,6 +215,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "hmis.network.client_ip"
 AXES_LOCKOUT_CALLABLE = "hmis.views.auth.locked_out"
 AXES_VERBOSE = False
+# axes keeps the form data of each failure: never a password or a code (the
+# change-password and re-authentication forms count toward the lockout too).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "password1", "password2", "token"]
 AXES_ENABLE_ADMIN = False
 
 # --- Two-factor -----------------------------------------------------------------

@@ -62,9 +62,16 @@ def test_wrong_passwords_at_sign_in_and_re_authentication_share_one_count(client
     assert reauth_failures(intake) == 2
 
 
-def test_the_wrong_current_password_message_names_no_lockout_count(client_for, intake):
-    response = change_password(client_for(intake), WRONG)
+def test_the_failure_record_keeps_no_password_or_code(client_for, intake):
+    from axes.models import AccessAttempt
+
+    client = client_for(intake)
+    response = change_password(client, WRONG)
     assert b"Your current password was entered incorrectly" in response.content
+    code = current_totp(intake)
+    client.post(REAUTH, {"password": WRONG, "token": code})
+    stored = "".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert "fresh and private" not in stored and WRONG not in stored and code not in stored
 
 
 @pytest.mark.parametrize("path", ["/account/backup-codes/", "/login/enrol/", "/account/password/"])
