@@ -1,6 +1,6 @@
 """Sign-in in two steps (password, then TOTP or a backup code), first-time
-authenticator enrolment, sign-out, password set from an invitation, the
-lockout page and the session heartbeat."""
+authenticator enrolment, re-authentication before account changes, sign-out,
+password set from an invitation, the lockout page and the session heartbeat."""
 
 import time
 
@@ -139,7 +139,8 @@ def enrol(request):
 
     Someone who knows only the password must not be able to add a device: a
     user who has a usable one passes the second factor first, and otherwise
-    the password alone enrols only a new account or one a lead reset lately.
+    the password alone enrols only a new account or one within 72 hours of a
+    lead's "reset sign-in".
     A signed-in user adding or replacing one confirms it is them again.
     """
     user = request.user
