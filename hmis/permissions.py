@@ -104,8 +104,8 @@ REVIEW_DUPLICATES = define(
     "clients.duplicates.review", "Review possible duplicate clients across agencies", {Role.SYSTEM_ADMIN}
 )
 
-# --- Consent releases (sharing app). Which releases: sharing.queries (the obtaining
-# agency's own, for clients the user may see). Security officers and leads see no
+# --- Consent releases (sharing app). Which releases: sharing.queries (those on the
+# clients whose record the user's agency holds and the user may see). Security officers and leads see no
 # release metadata (scope can reveal health or benefits): they read the audit trail.
 VIEW_RELEASES = define(
     "releases.view", "See a client's releases of information, their evidence and printable summary", STAFF

@@ -27,6 +27,7 @@ def consent_for(share, *, at=None):
         categories=list(share.categories),
         purpose=share.purpose,
         recipient_agency=share.to_agency,
+        disclosing_agency=share.from_agency_id,
         at=at,
     )
 
@@ -109,8 +110,15 @@ def register_hooks():
     hooks.on_release_ended(end_shares_of_release)
 
 
-def check_consent_outside(*, client, categories, purpose, recipient, at=None):
+def check_consent_outside(*, client, categories, purpose, recipient, disclosing_agency, at=None):
     """The gate for a disclosure outside HMIS (an additional release naming ``recipient``)."""
     from sharing.consent import check_consent
 
-    return check_consent(client=client, categories=categories, purpose=purpose, outside_recipient=recipient, at=at)
+    return check_consent(
+        client=client,
+        categories=categories,
+        purpose=purpose,
+        outside_recipient=recipient,
+        disclosing_agency=disclosing_agency,
+        at=at,
+    )

@@ -38,6 +38,7 @@ from sharing.models import (
     StatusChange,
 )
 from sharing.notifications import notify, users_holding
+from sharing.queries import get_client_of_record_for
 
 # --- Releases ---
 
@@ -51,11 +52,10 @@ def _require(user, code):
 
 
 def _require_own_release(user, release):
-    """404 (as for a missing release) unless ``release`` was obtained by the
-    user's agency for a client the user may see."""
-    if not user.agency_id or release.obtaining_agency_id != user.agency_id:
-        raise Http404
-    client_queries.get_client_for(user, release.client_id)
+    """404 (as for a missing release) unless ``release`` is on a client whose
+    record the user's agency holds and the user may see, whoever recorded it.
+    A partner that sees the client through a referral never gets here."""
+    get_client_of_record_for(user, release.client_id)
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -119,17 +119,17 @@ def record_release(
     witness_name="",
     evidence=None,
 ) -> Release:
-    """Record a release the client gave to the acting user's agency. It is
-    pending until a supervisor of that agency (not the acting user) decides.
+    """Record a release the client gave to the acting user's agency, which
+    must hold the client's record (404 otherwise: a partner reaching the client
+    through a referral never takes consent). It is pending until a supervisor
+    of that agency (not the acting user) decides.
 
     ``evidence`` is an uploaded file (PDF, PNG or JPEG by content, within
     ``HMIS_EVIDENCE_MAX_BYTES``); it is stored encrypted under a random name.
     Any problem raises ``ValidationError`` keyed by field and saves nothing.
     """
     _require(acting_user, permissions.RECORD_RELEASES)
-    client = client_queries.get_client_for(acting_user, client.pk)
-    if not acting_user.agency_id:
-        raise PermissionDenied
+    client = get_client_of_record_for(acting_user, client.pk)
     if expiry_date is None and effective_date is not None:
         expiry_date = default_expiry_date(effective_date)
 
@@ -231,7 +231,7 @@ def _require_decider(acting_user, release):
 
 @transaction.atomic
 def approve_release(*, acting_user, release) -> Release:
-    """A supervisor of the obtaining agency, who did not record it, makes a
+    """A supervisor of the record's agency, who did not record it, makes a
     pending release active. Its scope is checked again (a named partner may
     have lost its verification since)."""
     _require_decider(acting_user, release)
@@ -255,7 +255,7 @@ def approve_release(*, acting_user, release) -> Release:
 
 @transaction.atomic
 def deny_release(*, acting_user, release, reason) -> Release:
-    """A supervisor of the obtaining agency, who did not record it, denies a
+    """A supervisor of the record's agency, who did not record it, denies a
     pending release, saying why."""
     _require_decider(acting_user, release)
     reason = (reason or "").strip()
@@ -283,7 +283,7 @@ def end_release(*, release, status, acting_user=None, reason) -> Release:
     and runs every ``sharing.hooks.on_release_ended`` hook, so the
     consequences (withdrawn shares, removed grants) happen with the ending
     or not at all. A revocation needs ``acting_user`` with ``releases.revoke``
-    at the obtaining agency; an expiry needs none.
+    at the agency that holds the client's record; an expiry needs none.
     """
     if status not in Release.ENDED:
         raise ValueError("end_release ends a release as revoked or expired")
@@ -834,6 +834,7 @@ def record_disclosure(*, acting_user, client, release, categories, purpose, meth
     if (
         release is None
         or release.client_id != client.pk
+        or release.obtaining_agency_id != client.owning_agency_id
         or release.kind != Release.Kind.ADDITIONAL
         or not release.outside_recipient_key
     ):
@@ -852,7 +853,12 @@ def record_disclosure(*, acting_user, client, release, categories, purpose, meth
     if errors:
         raise ValidationError(errors)
     answer = access.check_consent_outside(
-        client=client, categories=categories, purpose=purpose, recipient=release.outside_recipient_name, at=disclosed_at
+        client=client,
+        categories=categories,
+        purpose=purpose,
+        recipient=release.outside_recipient_name,
+        disclosing_agency=acting_user.agency_id,
+        at=disclosed_at,
     )
     if not answer.allowed:
         raise ValidationError(answer.reason, code="consent")

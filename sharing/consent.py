@@ -28,10 +28,17 @@ def _words(categories, purpose) -> str:
     return ", ".join([*names, Purpose(purpose).label])
 
 
-def check_consent(*, client, categories, purpose, recipient_agency=None, outside_recipient=None, at=None):
+def check_consent(
+    *, client, categories, purpose, recipient_agency=None, outside_recipient=None, at=None, disclosing_agency=None
+):
     """Does an active release of ``client`` cover giving ``categories`` to
     ``recipient_agency`` (an ``hmis.Agency``) or ``outside_recipient`` (a
     name outside HMIS) for ``purpose``, at the moment ``at`` (default now)?
+
+    Only the agency that holds the client's record discloses it, and only
+    under a release it obtained itself: ``disclosing_agency`` (an agency or
+    its id; default the record's agency) must be the client's owning agency,
+    and a release obtained by any other agency never counts.
 
     Covered means: the release is active now (a revoked, expired, denied or
     pending release never covers anything, so revocation takes effect at
@@ -71,10 +78,17 @@ def check_consent(*, client, categories, purpose, recipient_agency=None, outside
         recipient_label = " ".join(str(outside_recipient).split())
         names_recipient = Q(kind=Release.Kind.ADDITIONAL, outside_recipient_key=key)
 
+    record_agency_id = client.owning_agency_id
+    if disclosing_agency is not None and getattr(disclosing_agency, "pk", disclosing_agency) != record_agency_id:
+        return ConsentAnswer(
+            False, None, "Only the agency that holds the client's record may share it, under its own release."
+        )
+
     release = (
         Release.objects.filter(
             names_recipient,
             client_id=client.pk,
+            obtaining_agency_id=record_agency_id,
             status=Release.Status.ACTIVE,
             effective_at__lte=at,
             expires_at__gt=at,

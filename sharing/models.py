@@ -239,6 +239,9 @@ class Release(models.Model):
             add("outside_recipient_contact", "Enter how to reach the outside recipient, so they can be verified.")
         if not (self.all_partners or self.recipient_agency_ids or self.outside_recipient_key):
             add("recipient_agencies", "Choose who may receive the information.")
+        if self.client_id and self.obtaining_agency_id and self.client.owning_agency_id != self.obtaining_agency_id:
+            # Consent belongs to the agency that holds the record; a partner never takes it.
+            add("obtaining_agency", "Only the agency that holds the client's record can record a release for them.")
         if self.obtaining_agency_id and self.obtaining_agency_id in self.recipient_agency_ids:
             add("recipient_agencies", "Your own agency does not need a release: choose partner agencies.")
         if self.recipient_agency_ids:

@@ -6,9 +6,11 @@ live and the consent gate allows it right now. ``shared_view_for(user,
 client)`` is the clients app's hook for a user whose agency does not own the
 client.
 
-Releases: a user sees the releases their own agency obtained, for clients
-they may see (``clients.queries``), and only with ``releases.view``.
-``get_release_for`` answers 404 alike for "missing" and "not yours".
+Releases belong to the agency that holds the client's record: its staff
+with ``releases.view`` see every release on the clients of their agency they
+may see (``clients.queries``), whoever recorded it; a partner that reaches a
+client through a referral sees none. ``get_release_for`` and
+``get_client_of_record_for`` answer 404 alike for "missing" and "not yours".
 """
 
 import datetime
@@ -40,12 +42,36 @@ from sharing.models import (
 
 
 def releases_visible_to(user):
+    """Every release on the user's agency's own clients that the user may see
+    (a confidential client only to named staff), whoever recorded it. A
+    referral's grant never counts: partners see no release."""
     if not permissions.has_permission(user, permissions.VIEW_RELEASES) or not user.agency_id:
         return Release.objects.none()
     return Release.objects.filter(
-        obtaining_agency_id=user.agency_id,
-        client__in=client_queries.clients_visible_to(user).values("pk"),
+        client__owning_agency_id=user.agency_id,
+        client__in=client_queries.clients_listed_for(user).values("pk"),
     )
+
+
+def get_client_of_record_for(user, client_id):
+    """The client if ``user`` may see it and the user's agency holds its record,
+    else 404: consent is taken and used only by the record's agency."""
+    client = client_queries.get_client_for(user, client_id)
+    if not user.agency_id or client.owning_agency_id != user.agency_id:
+        raise Http404
+    return client
+
+
+def disclosure_releases_for(user, client):
+    """The additional releases naming an outside recipient under which the
+    user's agency may disclose ``client`` (from ``get_client_of_record_for``):
+    active, obtained by the record's agency."""
+    return Release.objects.filter(
+        client=client,
+        obtaining_agency_id=client.owning_agency_id,
+        kind=Release.Kind.ADDITIONAL,
+        status=Release.Status.ACTIVE,
+    ).exclude(outside_recipient_key="")
 
 
 def get_release_for(user, release_id) -> Release:
@@ -97,6 +123,9 @@ class ReleaseView:
     effective: datetime.date
     through: datetime.date
     scope: str = ""
+    # Recorded by an agency that does not hold the record (before that was
+    # refused): it covers nothing, and the record's agency may revoke it.
+    recorded_elsewhere: bool = False
     can_decide: bool = False
     can_revoke: bool = False
     own_request: bool = False
@@ -153,6 +182,7 @@ def describe(releases, user=None, *, privacy=False) -> list[ReleaseView]:
                 f"for {join_words(purposes)}, from {effective:%Y-%m-%d} through {through:%Y-%m-%d}."
             ),
         )
+        view.recorded_elsewhere = release.obtaining_agency_id != release.client.owning_agency_id
         view.status_label = release.get_status_display()
         if release.status == Release.Status.ACTIVE and release.expires_at <= now:
             view.status_label = "Expired"
@@ -164,6 +194,7 @@ def describe(releases, user=None, *, privacy=False) -> list[ReleaseView]:
                 release.status == Release.Status.PENDING
                 and permissions.has_permission(user, permissions.DECIDE_RELEASES)
                 and not view.own_request
+                and not view.recorded_elsewhere
             )
             view.can_revoke = (
                 release.status == Release.Status.ACTIVE
@@ -198,7 +229,12 @@ def release_section_for(request, client) -> dict:
     if not permissions.has_permission(user, permissions.VIEW_RELEASES):
         return {"visible": False}
     privacy = privacy_screen_on(request)
-    releases = releases_visible_to(user).filter(client_id=client.pk).order_by("-requested_at")
+    releases = (
+        releases_visible_to(user)
+        .filter(client_id=client.pk)
+        .select_related("client", "obtaining_agency")
+        .order_by("-requested_at")
+    )
     views = describe(releases, user, privacy=privacy)
     now = timezone.now()
     S = Release.Status

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from clients import queries as client_queries
 from hmis.forms import apply_validation_error
 from hmis.permissions import DECIDE_RELEASES, RECORD_RELEASES, REVOKE_RELEASES, VIEW_RELEASES, requires
 from sharing import actions, queries
@@ -84,7 +83,7 @@ def release_create(request, client_id):
 @csrf_protect
 def _release_create(request, client_id):
     user = request.user
-    client = client_queries.get_client_for(user, client_id)
+    client = queries.get_client_of_record_for(user, client_id)
     agencies = queries.partner_agencies_for(user)
     form = ReleaseForm(request.POST or None, request.FILES or None, agencies=agencies)
     status = 200
@@ -203,7 +202,7 @@ def release_revoke(request, release_id):
 
 @requires(VIEW_RELEASES)
 def release_evidence(request, release_id):
-    """The decrypted evidence, for the obtaining agency's staff who may see the client; recorded."""
+    """The decrypted evidence, for the record agency's staff who may see the client; recorded."""
     release = queries.get_release_for(request.user, release_id)
     if not release.has_evidence:
         raise Http404

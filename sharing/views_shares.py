@@ -233,15 +233,10 @@ def notices_read(request):
 @requires(RECORD_DISCLOSURES)
 def disclosure_create(request, client_id):
     from sharing.forms_shares import DisclosureForm
-    from sharing.models import Release
 
     user = request.user
-    client = client_queries.get_client_for(user, client_id)
-    if client.owning_agency_id != user.agency_id:
-        raise Http404
-    releases = Release.objects.filter(
-        client=client, kind=Release.Kind.ADDITIONAL, status=Release.Status.ACTIVE
-    ).exclude(outside_recipient_key="")
+    client = queries.get_client_of_record_for(user, client_id)
+    releases = queries.disclosure_releases_for(user, client)
     form = DisclosureForm(request.POST or None, releases=releases)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

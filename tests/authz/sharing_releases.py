@@ -1,9 +1,10 @@
 """Expected answers for the consent-release URLs (sharing app).
 
-Releases are seen and acted on only by the obtaining agency's case workers
-(intake, supervisor); eastside's case workers get 404 (they hold the role but
-not the object); security officers, agency leads and the system admin hold
-no release permission (403).
+Releases are seen and acted on only by the case workers (intake, supervisor)
+of the agency that holds the client's record; eastside's case workers get 404
+(they hold the role but not the object), even though eastside holds a live
+referral for the client; security officers, agency leads and the system
+admin hold no release permission (403).
 """
 
 from tests.authz.base import Expect
@@ -29,6 +30,14 @@ def build_world(world):
     from sharing import actions
 
     world.active_release = actions.approve_release(acting_user=supervisor, release=active)
+    # Eastside holds a live referral (and so a grant) for the client: still no release page.
+    actions.send_share(
+        acting_user=intake,
+        client=world.release_client,
+        to_agency=world.eastside,
+        purpose="housing_placement",
+        categories=["contact"],
+    )
 
 
 def client_kwargs(world):
