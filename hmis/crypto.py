@@ -179,17 +179,18 @@ def encrypt_columns_in_place(table: str, columns: list[str], *, empty_as_null: t
         some_value = " OR ".join(f"{quote(c)} IS NOT NULL" for c in columns)
         assignments = ", ".join(f"{quote(c)} = %s" for c in columns)
         with schema_editor.connection.cursor() as cursor:
-            cursor.execute(f"SELECT id, {cols} FROM {quote(table)} WHERE {some_value}")
+            # Names come from the migration itself, quoted; values are parameters.
+            cursor.execute(f"SELECT id, {cols} FROM {quote(table)} WHERE {some_value}")  # noqa: S608
             rows = cursor.fetchall()
             for pk, *values in rows:
                 new = [None if value is None else transform(value) for value in values]
-                cursor.execute(f"UPDATE {quote(table)} SET {assignments} WHERE id = %s", [*new, pk])
+                cursor.execute(f"UPDATE {quote(table)} SET {assignments} WHERE id = %s", [*new, pk])  # noqa: S608
 
     def forward(apps, schema_editor):
         with schema_editor.connection.cursor() as cursor:
             for column in empty_as_null:
                 column = schema_editor.quote_name(column)
-                cursor.execute(f"UPDATE {schema_editor.quote_name(table)} SET {column} = NULL WHERE {column} = ''")
+                cursor.execute(f"UPDATE {schema_editor.quote_name(table)} SET {column} = NULL WHERE {column} = ''")  # noqa: S608
         convert(schema_editor, encrypt_text)
 
     def backward(apps, schema_editor):
@@ -197,6 +198,6 @@ def encrypt_columns_in_place(table: str, columns: list[str], *, empty_as_null: t
         with schema_editor.connection.cursor() as cursor:
             for column in empty_as_null:
                 column = schema_editor.quote_name(column)
-                cursor.execute(f"UPDATE {schema_editor.quote_name(table)} SET {column} = '' WHERE {column} IS NULL")
+                cursor.execute(f"UPDATE {schema_editor.quote_name(table)} SET {column} = '' WHERE {column} IS NULL")  # noqa: S608
 
     return migrations.RunPython(forward, backward, elidable=False)

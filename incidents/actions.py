@@ -22,6 +22,7 @@ from django.utils import timezone
 from hmis import permissions
 from hmis.audit import acting_as
 from hmis.models import Role
+from hmis.signin_names import failed_sign_in_name
 from incidents.models import (
     DEFAULT_SEVERITY,
     TRANSITIONS,
@@ -53,7 +54,8 @@ def record_security_event(*, kind, user=None, username="", ip_address=None, acto
     event = SecurityEvent.objects.create(
         kind=kind,
         user=user,
-        username=(user.username if user is not None else username)[:150],
+        # Typed text that names no account may be a password: only its key is kept.
+        username=(user.username if user is not None else failed_sign_in_name(username))[:150],
         ip_address=ip_address or None,
         actor=actor,
         agency=agency,

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from hmis.audit import register_audited
 from hmis.crypto import EncryptedCharField, EncryptedTextField
+from hmis.signin_names import username_label
 
 
 class SecurityEvent(models.Model):
@@ -44,8 +45,8 @@ class SecurityEvent(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="security_events"
     )
-    # The username as typed, for failures on accounts that may not exist. Staff
-    # usernames are not client data; they are shown only to security officers.
+    # The account's username, or for a username that names no account only its
+    # length and keyed hash (``hmis.signin_names``). Shown only to security officers.
     username = models.CharField(max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     actor = models.ForeignKey(
@@ -63,6 +64,10 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def account_label(self) -> str:
+        return username_label(self.username)
 
 
 class Category(models.TextChoices):

@@ -71,18 +71,15 @@ def check_consent(*, client, categories, purpose, recipient_agency=None, outside
         recipient_label = " ".join(str(outside_recipient).split())
         names_recipient = Q(kind=Release.Kind.ADDITIONAL, outside_recipient_key=recipient_index(wanted))
 
-    candidates = (
-        Release.objects.filter(
-            names_recipient,
-            client_id=client.pk,
-            status=Release.Status.ACTIVE,
-            effective_at__lte=at,
-            expires_at__gt=at,
-            categories__contains=categories,
-            purposes__contains=[purpose],
-        )
-        .order_by("-expires_at", "pk")
-    )
+    candidates = Release.objects.filter(
+        names_recipient,
+        client_id=client.pk,
+        status=Release.Status.ACTIVE,
+        effective_at__lte=at,
+        expires_at__gt=at,
+        categories__contains=categories,
+        purposes__contains=[purpose],
+    ).order_by("-expires_at", "pk")
     if recipient_agency is not None:
         release = candidates.first()
     else:

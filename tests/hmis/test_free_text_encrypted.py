@@ -73,7 +73,8 @@ def test_seen_incident_description_naming_a_client_is_not_stored_or_audited_in_p
     audited = {value for pair in audit_changes(incident, "description") for value in pair}
     assert ENCRYPTED_MARK in audited and audited <= {ENCRYPTED_MARK, "None", None}
     # The security officer still reads it on the incident page.
-    assert "Rosa Alvarez" in client_for(security_officer).get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    page = client_for(security_officer).get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    assert "Rosa Alvarez" in page
 
 
 def test_incident_summary_waiver_corrective_action_and_timeline_are_sealed(intake, security_officer, system_admin):
@@ -140,7 +141,10 @@ def test_share_justification_notes_and_end_reason_are_sealed(intake, supervisor,
     care_release(intake, supervisor, client, eastside, categories=[*DataCategory.values])
     justification = f"{CANARY} needs a disability-accessible unit"
     share = housing_share(
-        intake, client, eastside, categories=[DataCategory.IDENTITY, DataCategory.HEALTH_DISABILITY],
+        intake,
+        client,
+        eastside,
+        categories=[DataCategory.IDENTITY, DataCategory.HEALTH_DISABILITY],
         justification=justification,
     )
     assert_sealed(share, "justification", justification)
