@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from hmis import permissions
 from hmis.audit import acting_as
+from hmis.blind_index import normalize_name
 from hmis.models import Role
 from hmis.signin_names import failed_sign_in_name
 from incidents.models import (
@@ -115,6 +116,30 @@ def _check_free_text(field, text):
         raise ValidationError({field: "This looks like a Social Security number. Remove it: never type client PII."})
 
 
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def _folded_words(text) -> set[str]:
+    return {w for w in (normalize_name(word) for word in _WORDS.findall(text or "")) if w}
+
+
+def _check_no_client_names(field, text, clients):
+    """Refuse free text naming one of the picked clients (first or last name, any
+    case or accents, whole words): the reference code identifies them instead.
+    The message does not repeat the name."""
+    typed = _folded_words(text)
+    for client in clients:
+        # One-letter parts (the O of O'Brien) would match ordinary words.
+        names = {n for n in _folded_words(client.first_name) | _folded_words(client.last_name) if len(n) > 1}
+        if typed & names:
+            raise ValidationError(
+                {
+                    field: f"This names an affected client. Remove the name and use the client's reference code "
+                    f"({client.reference}) instead."
+                }
+            )
+
+
 # --- Escalation ----------------------------------------------------------------------------
 
 
@@ -200,6 +225,7 @@ def report_incident(*, acting_user, category, occurred_at, discovered_at, descri
     picked = list(clients_listed_for(acting_user).filter(pk__in=wanted)) if wanted else []
     if len(picked) != len(wanted):
         raise ValidationError({"affected_clients": "Pick affected clients from your own list only."})
+    _check_no_client_names("description", description, picked)
     now = timezone.now()
     incident = Incident(
         agency_id=acting_user.agency_id,
