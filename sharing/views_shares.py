@@ -242,7 +242,7 @@ def disclosure_create(request, client_id):
     releases = Release.objects.filter(
         client=client, kind=Release.Kind.ADDITIONAL, status=Release.Status.ACTIVE
     ).exclude(outside_recipient_key="")
-    form = DisclosureForm(request.POST or None, releases=releases)
+    form = DisclosureForm(request.POST or None, releases=releases, privacy=privacy_screen_on(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
