@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from hmis import permissions
 from hmis.forms import apply_validation_error
-from hmis.privacy import privacy_screen_on
 from hmis.permissions import (
     ACKNOWLEDGE_INCIDENTS,
     REPORT_INCIDENTS,
@@ -21,6 +20,7 @@ from hmis.permissions import (
     has_permission,
     requires,
 )
+from hmis.privacy import privacy_screen_on
 from incidents import actions, queries
 from incidents.deadlines import deadlines_for
 from incidents.forms import (

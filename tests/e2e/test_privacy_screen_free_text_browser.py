@@ -62,7 +62,8 @@ def test_privacy_screen_hides_incident_free_text(page, intake, security_officer)
     expect(page.locator("#incident-description")).to_have_text(HIDDEN)
     expect(page.locator("#incident-summary")).to_contain_text(HIDDEN)
     # Nor in a form field (the assessment form would carry the summary).
-    assert "Alvarez" not in page.locator("main textarea, main input").evaluate_all("els => els.map(e => e.value).join()")
+    values = page.locator("main textarea, main input").evaluate_all("els => els.map(e => e.value).join()")
+    assert "Alvarez" not in values
 
 
 @pytest.mark.browser
