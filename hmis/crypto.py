@@ -185,6 +185,9 @@ def encrypt_columns_in_place(table: str, columns: list[str], *, empty_as_null: t
             for pk, *values in rows:
                 new = [None if value is None else transform(value) for value in values]
                 cursor.execute(f"UPDATE {quote(table)} SET {assignments} WHERE id = %s", [*new, pk])  # noqa: S608
+            # Fire the deferred foreign-key checks now: an ALTER TABLE later in the
+            # same migration (when reversing) refuses to run with them pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def forward(apps, schema_editor):
         with schema_editor.connection.cursor() as cursor:

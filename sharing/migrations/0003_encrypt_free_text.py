@@ -11,6 +11,7 @@ def _rekey_outside_recipients(schema_editor, key_of):
         rows = cursor.fetchall()
         for pk, name in rows:
             cursor.execute("UPDATE sharing_release SET outside_recipient_key = %s WHERE id = %s", [key_of(name), pk])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # see hmis.crypto.encrypt_columns_in_place
 
 
 def index_outside_recipients(apps, schema_editor):
