@@ -111,9 +111,11 @@ def next_reference(at) -> str:
 SSN_PATTERN = re.compile(r"\b\d{3}[- ]?\d{2}[- ]?\d{4}\b")
 
 
-def _check_free_text(field, text):
+def _check_free_text(field, text, *, clients=()):
+    """Refuse an SSN, and the name of any of ``clients`` (the incident's affected clients)."""
     if SSN_PATTERN.search(text or ""):
         raise ValidationError({field: "This looks like a Social Security number. Remove it: never type client PII."})
+    _check_no_client_names(field, text, clients)
 
 
 _WORDS = re.compile(r"[^\W\d_]+")
@@ -121,6 +123,10 @@ _WORDS = re.compile(r"[^\W\d_]+")
 
 def _folded_words(text) -> set[str]:
     return {w for w in (normalize_name(word) for word in _WORDS.findall(text or "")) if w}
+
+
+def _affected_clients(incident):
+    return [link.client for link in incident.affected_clients.select_related("client")]
 
 
 def _check_no_client_names(field, text, clients):
@@ -220,12 +226,11 @@ def report_incident(*, acting_user, category, occurred_at, discovered_at, descri
     _require(acting_user, permissions.REPORT_INCIDENTS)
     if category not in Category.values:
         raise ValidationError({"category": "Choose one of the listed categories."})
-    _check_free_text("description", description)
     wanted = {str(c) for c in affected_clients}
     picked = list(clients_listed_for(acting_user).filter(pk__in=wanted)) if wanted else []
     if len(picked) != len(wanted):
         raise ValidationError({"affected_clients": "Pick affected clients from your own list only."})
-    _check_no_client_names("description", description, picked)
+    _check_free_text("description", description, clients=picked)
     now = timezone.now()
     incident = Incident(
         agency_id=acting_user.agency_id,
@@ -387,7 +392,7 @@ def record_assessment(*, acting_user, incident, determination, affected_count, a
         raise ValidationError({"determination": "Choose yes, no or undetermined."})
     if affected_count is None or int(affected_count) < 0:
         raise ValidationError({"affected_count": "Enter the number of affected people (0 or more)."})
-    _check_free_text("summary", summary)
+    _check_free_text("summary", summary, clients=_affected_clients(incident))
     incident.determination = determination
     incident.affected_count = int(affected_count)
     incident.affected_state = (affected_state or "").strip().upper()
@@ -414,7 +419,7 @@ def add_corrective_action(*, acting_user, incident, what, owner, due_on):
     what = (what or "").strip()
     if not what:
         raise ValidationError({"what": "Say what will be done."})
-    _check_free_text("what", what)
+    _check_free_text("what", what, clients=_affected_clients(incident))
     if owner is None or not owner.is_active or (not owner.is_system_admin and owner.agency_id != incident.agency_id):
         raise ValidationError({"owner": "The owner must be an active user of the agency."})
     action = CorrectiveAction(incident=incident, what=what, owner=owner, due_on=due_on, created_by=acting_user)
@@ -475,7 +480,7 @@ def waive_corrective_actions(*, acting_user, incident, text):
     text = (text or "").strip()
     if len(text) < 10:
         raise ValidationError({"waiver": "Write why the open corrective actions are waived."})
-    _check_free_text("waiver", text)
+    _check_free_text("waiver", text, clients=_affected_clients(incident))
     incident.waiver = text
     incident.waived_by = acting_user
     incident.waived_at = timezone.now()

@@ -227,3 +227,36 @@ def test_a_description_with_a_name_only_inside_another_word_is_accepted(client_f
         form_data(description="Rosarita office printer left a page out.", affected_clients=[str(rosa.pk)]),
     )
     assert Incident.objects.count() == 1
+
+
+def test_later_free_text_naming_an_affected_client_is_refused(intake, security_officer):
+    from tests.clients.helpers import make_client
+
+    rosa = make_client(intake, first_name="Rosa", last_name="Alvarez", ssn="219870023")
+    incident = actions.report_incident(
+        acting_user=intake,
+        category=Category.PII_IN_VIEW,
+        occurred_at=timezone.now() - timedelta(hours=2),
+        discovered_at=timezone.now(),
+        description="A printout was left on the shared printer.",
+        affected_clients=[rosa.pk],
+    )
+    with pytest.raises(ValidationError, match="reference code"):
+        actions.record_assessment(
+            acting_user=security_officer,
+            incident=incident,
+            determination="no",
+            affected_count=1,
+            affected_state="WA",
+            summary="Rosa's printout was shredded.",
+        )
+    with pytest.raises(ValidationError, match="reference code"):
+        actions.add_corrective_action(
+            acting_user=security_officer,
+            incident=incident,
+            what="Call Ms Alvarez",
+            owner=security_officer,
+            due_on=timezone.localdate(),
+        )
+    incident.refresh_from_db()
+    assert incident.summary == "" and not incident.corrective_actions.exists()
