@@ -159,9 +159,10 @@ def assessment_rows(assessment, viewer: Viewer):
     """(label, value) pairs of an assessment; sensitive answers only for case
     workers outside privacy mode."""
     show = viewer.names and not viewer.privacy
+    # Where someone lived and for how long identify them to an onlooker: hidden with the privacy screen.
     rows = [
-        ("Prior living situation", assessment.get_prior_living_situation_display()),
-        ("Length of stay", assessment.get_length_of_stay_display()),
+        ("Prior living situation", HIDDEN if viewer.privacy else assessment.get_prior_living_situation_display()),
+        ("Length of stay", HIDDEN if viewer.privacy else assessment.get_length_of_stay_display()),
     ]
     for name in SENSITIVE_ASSESSMENT_FIELDS:
         model_field = assessment._meta.get_field(name)

@@ -35,6 +35,7 @@ from clients.models import (
 )
 from hmis import permissions
 from hmis.audit import access_history
+from hmis.models import AccessEvent
 
 VIEW_CODENAME = "view_client"
 SEARCH_RESULTS_SHOWN = 10
@@ -160,8 +161,20 @@ def assessments_of(user, client):
 
 
 def history_of(user, client, *, limit=10, offset=0):
-    """``client`` must come from ``get_client_for(user, ...)``."""
-    return access_history(client)[offset : offset + limit]
+    """``client`` must come from ``get_client_for(user, ...)``.
+
+    Who reads releases (case workers, supervisors) sees each event's reason
+    text and the categories disclosed. Security officers and agency leads see
+    who did what and when, without release metadata or disclosure recipients
+    (DESIGN.md section 1: no client data by default)."""
+    if permissions.has_permission(user, permissions.VIEW_RELEASES):
+        return access_history(client)[offset : offset + limit]
+    events = list(access_history(client).defer("reason_text")[offset : offset + limit])
+    for event in events:
+        event.reason_text = None
+        if event.action in (AccessEvent.Action.DISCLOSURE, AccessEvent.Action.EVIDENCE_VIEW):
+            event.fields = []
+    return events
 
 
 def projects_of(user, *, active_only=True):

@@ -54,7 +54,7 @@ def record_access(*, actor, action, subject, fields=(), reason="", reason_text="
         subject_id=subject.pk,
         fields=list(fields),
         reason=reason,
-        reason_text=reason_text[:500],
+        reason_text=reason_text[:500] or None,  # most events have none: skip encrypting ""
         detail=detail[:200],
     )
 

@@ -163,3 +163,44 @@ class EncryptedBooleanField(EncryptedMixin, models.BooleanField):
 
 def encrypted_fields(model) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
+
+
+def encrypt_columns_in_place(table: str, columns: list[str], *, empty_as_null: tuple[str, ...] = ()):
+    """A migration operation that encrypts the plaintext values of ``columns``
+    in ``table`` (after an ``AlterField`` to an encrypted type); reversing it
+    decrypts them again. Works on raw column values, so no model code or audit
+    entry is involved. Columns in ``empty_as_null`` store "" as NULL (one
+    UPDATE, so a large table only encrypts the rows that hold text)."""
+    from django.db import migrations
+
+    def convert(schema_editor, transform):
+        quote = schema_editor.quote_name
+        cols = ", ".join(quote(c) for c in columns)
+        some_value = " OR ".join(f"{quote(c)} IS NOT NULL" for c in columns)
+        assignments = ", ".join(f"{quote(c)} = %s" for c in columns)
+        with schema_editor.connection.cursor() as cursor:
+            # Names come from the migration itself, quoted; values are parameters.
+            cursor.execute(f"SELECT id, {cols} FROM {quote(table)} WHERE {some_value}")  # noqa: S608
+            rows = cursor.fetchall()
+            for pk, *values in rows:
+                new = [None if value is None else transform(value) for value in values]
+                cursor.execute(f"UPDATE {quote(table)} SET {assignments} WHERE id = %s", [*new, pk])  # noqa: S608
+            # Fire the deferred foreign-key checks now: an ALTER TABLE later in the
+            # same migration (when reversing) refuses to run with them pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def forward(apps, schema_editor):
+        with schema_editor.connection.cursor() as cursor:
+            for column in empty_as_null:
+                column = schema_editor.quote_name(column)
+                cursor.execute(f"UPDATE {schema_editor.quote_name(table)} SET {column} = NULL WHERE {column} = ''")  # noqa: S608
+        convert(schema_editor, encrypt_text)
+
+    def backward(apps, schema_editor):
+        convert(schema_editor, decrypt_text)
+        with schema_editor.connection.cursor() as cursor:
+            for column in empty_as_null:
+                column = schema_editor.quote_name(column)
+                cursor.execute(f"UPDATE {schema_editor.quote_name(table)} SET {column} = '' WHERE {column} IS NULL")  # noqa: S608
+
+    return migrations.RunPython(forward, backward, elidable=False)

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from hmis.crypto import EncryptedCharField
+
 
 class Role(models.TextChoices):
     """The five roles of DESIGN.md section 1; each is a Django group of the same name."""
@@ -211,7 +213,8 @@ class AccessEvent(models.Model):
     subject_id = models.UUIDField()
     fields = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
-    reason_text = models.CharField(max_length=500, blank=True)
+    # Free text typed with a reason, or the recipient of a disclosure: encrypted.
+    reason_text = EncryptedCharField(max_length=500, null=True, blank=True)
     detail = models.CharField(max_length=200, blank=True)
 
     class Meta:

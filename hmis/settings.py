@@ -213,6 +213,10 @@ AXES_RESET_ON_SUCCESS = True
 # The 30 minutes count from the lockout; attempts during it do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "hmis.network.client_ip"
+# A username that names no account (often a password typed in the wrong box)
+# is stored only as its length and a keyed hash; its form value never.
+AXES_USERNAME_CALLABLE = "hmis.signin_names.axes_username"
+AXES_SENSITIVE_PARAMETERS = ["username"]
 AXES_LOCKOUT_CALLABLE = "hmis.views.auth.locked_out"
 AXES_VERBOSE = False
 # axes keeps the form data of each failure: never a password or a code (the

@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from hmis import permissions
 from hmis.audit import acting_as
+from hmis.blind_index import normalize_name
 from hmis.models import Role
+from hmis.signin_names import failed_sign_in_name
 from incidents.models import (
     DEFAULT_SEVERITY,
     TRANSITIONS,
@@ -53,7 +55,8 @@ def record_security_event(*, kind, user=None, username="", ip_address=None, acto
     event = SecurityEvent.objects.create(
         kind=kind,
         user=user,
-        username=(user.username if user is not None else username)[:150],
+        # Typed text that names no account may be a password: only its key is kept.
+        username=(user.username if user is not None else failed_sign_in_name(username))[:150],
         ip_address=ip_address or None,
         actor=actor,
         agency=agency,
@@ -108,9 +111,39 @@ def next_reference(at) -> str:
 SSN_PATTERN = re.compile(r"\b\d{3}[- ]?\d{2}[- ]?\d{4}\b")
 
 
-def _check_free_text(field, text):
+def _check_free_text(field, text, *, clients=()):
+    """Refuse an SSN, and the name of any of ``clients`` (the incident's affected clients)."""
     if SSN_PATTERN.search(text or ""):
         raise ValidationError({field: "This looks like a Social Security number. Remove it: never type client PII."})
+    _check_no_client_names(field, text, clients)
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def _folded_words(text) -> set[str]:
+    return {w for w in (normalize_name(word) for word in _WORDS.findall(text or "")) if w}
+
+
+def _affected_clients(incident):
+    return [link.client for link in incident.affected_clients.select_related("client")]
+
+
+def _check_no_client_names(field, text, clients):
+    """Refuse free text naming one of the picked clients (first or last name, any
+    case or accents, whole words): the reference code identifies them instead.
+    The message does not repeat the name."""
+    typed = _folded_words(text)
+    for client in clients:
+        # One-letter parts (the O of O'Brien) would match ordinary words.
+        names = {n for n in _folded_words(client.first_name) | _folded_words(client.last_name) if len(n) > 1}
+        if typed & names:
+            raise ValidationError(
+                {
+                    field: f"This names an affected client. Remove the name and use the client's reference code "
+                    f"({client.reference}) instead."
+                }
+            )
 
 
 # --- Escalation ----------------------------------------------------------------------------
@@ -193,11 +226,11 @@ def report_incident(*, acting_user, category, occurred_at, discovered_at, descri
     _require(acting_user, permissions.REPORT_INCIDENTS)
     if category not in Category.values:
         raise ValidationError({"category": "Choose one of the listed categories."})
-    _check_free_text("description", description)
     wanted = {str(c) for c in affected_clients}
     picked = list(clients_listed_for(acting_user).filter(pk__in=wanted)) if wanted else []
     if len(picked) != len(wanted):
         raise ValidationError({"affected_clients": "Pick affected clients from your own list only."})
+    _check_free_text("description", description, clients=picked)
     now = timezone.now()
     incident = Incident(
         agency_id=acting_user.agency_id,
@@ -359,7 +392,7 @@ def record_assessment(*, acting_user, incident, determination, affected_count, a
         raise ValidationError({"determination": "Choose yes, no or undetermined."})
     if affected_count is None or int(affected_count) < 0:
         raise ValidationError({"affected_count": "Enter the number of affected people (0 or more)."})
-    _check_free_text("summary", summary)
+    _check_free_text("summary", summary, clients=_affected_clients(incident))
     incident.determination = determination
     incident.affected_count = int(affected_count)
     incident.affected_state = (affected_state or "").strip().upper()
@@ -386,7 +419,7 @@ def add_corrective_action(*, acting_user, incident, what, owner, due_on):
     what = (what or "").strip()
     if not what:
         raise ValidationError({"what": "Say what will be done."})
-    _check_free_text("what", what)
+    _check_free_text("what", what, clients=_affected_clients(incident))
     if owner is None or not owner.is_active or (not owner.is_system_admin and owner.agency_id != incident.agency_id):
         raise ValidationError({"owner": "The owner must be an active user of the agency."})
     action = CorrectiveAction(incident=incident, what=what, owner=owner, due_on=due_on, created_by=acting_user)
@@ -447,7 +480,7 @@ def waive_corrective_actions(*, acting_user, incident, text):
     text = (text or "").strip()
     if len(text) < 10:
         raise ValidationError({"waiver": "Write why the open corrective actions are waived."})
-    _check_free_text("waiver", text)
+    _check_free_text("waiver", text, clients=_affected_clients(incident))
     incident.waiver = text
     incident.waived_by = acting_user
     incident.waived_at = timezone.now()

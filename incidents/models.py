@@ -16,6 +16,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from hmis.audit import register_audited
+from hmis.crypto import EncryptedCharField, EncryptedTextField
+from hmis.signin_names import username_label
 
 
 class SecurityEvent(models.Model):
@@ -46,8 +48,8 @@ class SecurityEvent(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="security_events"
     )
-    # The username as typed, for failures on accounts that may not exist. Staff
-    # usernames are not client data; they are shown only to security officers.
+    # The account's username, or for a username that names no account only its
+    # length and keyed hash (``hmis.signin_names``). Shown only to security officers.
     username = models.CharField(max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     actor = models.ForeignKey(
@@ -65,6 +67,10 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def account_label(self) -> str:
+        return username_label(self.username)
 
 
 class Category(models.TextChoices):
@@ -154,8 +160,9 @@ class Incident(models.Model):
     occurred_at = models.DateTimeField()
     discovered_at = models.DateTimeField()
     reported_at = models.DateTimeField(default=timezone.now)
-    # Not client data by policy (the form says so); never put in an e-mail.
-    description = models.TextField(max_length=4000)
+    # Not client data by policy (the form says so), yet people slip: the free
+    # text of an incident is encrypted and never put in an e-mail.
+    description = EncryptedTextField(max_length=4000)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REPORTED)
     assigned_to = models.ForeignKey(
@@ -169,8 +176,8 @@ class Incident(models.Model):
         default="WA",
         help_text="Two-letter US state code; decides which state's notification rule applies.",
     )
-    summary = models.TextField("closing summary", blank=True, max_length=4000)
-    waiver = models.TextField("waiver of open corrective actions", blank=True, max_length=2000)
+    summary = EncryptedTextField("closing summary", blank=True, max_length=4000)
+    waiver = EncryptedTextField("waiver of open corrective actions", blank=True, max_length=2000)
     waived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -266,7 +273,7 @@ class TimelineEntry(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    note = EncryptedCharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -278,7 +285,7 @@ class TimelineEntry(models.Model):
 class CorrectiveAction(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="corrective_actions")
-    what = models.CharField(max_length=300)
+    what = EncryptedCharField(max_length=300)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="corrective_actions")
     due_on = models.DateField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -296,7 +303,8 @@ class CorrectiveAction(models.Model):
         ordering = ["due_on", "created_at"]
 
     def __str__(self):
-        return self.what
+        # Not ``what``: the audit log stores this as the object's name.
+        return f"Corrective action {self.pk}"
 
     @property
     def is_overdue(self):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from hmis import permissions
 from hmis.models import AccessEvent, Role, User
+from hmis.signin_names import username_label
 from incidents.models import Incident, SecurityEvent
 
 
@@ -112,7 +113,9 @@ def security_dashboard(user, *, days=14, now=None):
     rows = {}
 
     def row(name):
-        return rows.setdefault(name, {"account": name, "failed": 0, "lockouts": 0, "anomalies": 0, "reveals": 0})
+        return rows.setdefault(
+            name, {"account": username_label(name), "failed": 0, "lockouts": 0, "anomalies": 0, "reveals": 0}
+        )
 
     for item in events.values("username", "kind").annotate(n=Count("id")):
         name = item["username"] or "(unknown)"

@@ -97,7 +97,7 @@ def apply_event_rules(event):
                 category=rule.category,
                 severity=rule.severity,
                 description=rule.describe.format(
-                    count=count, account=event.username, hours=int(rule.window.total_seconds() // 3600)
+                    count=count, account=event.account_label, hours=int(rule.window.total_seconds() // 3600)
                 ),
                 since=first,
             )

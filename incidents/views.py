@@ -20,6 +20,7 @@ from hmis.permissions import (
     has_permission,
     requires,
 )
+from hmis.privacy import privacy_screen_on
 from incidents import actions, queries
 from incidents.deadlines import deadlines_for
 from incidents.forms import (
@@ -116,8 +117,11 @@ def incident_detail(request, incident_id):
     can_triage = queries.can_triage(user, incident)
     sees_all = can_triage or has_permission(user, permissions.VIEW_INCIDENTS)
     is_reporter = incident.reporter_id == user.pk
+    # Free text may name people despite the rules: hidden with the privacy screen on.
+    privacy = privacy_screen_on(request)
     context = {
         "incident": incident,
+        "privacy": privacy,
         "can_triage": can_triage and incident.is_open,
         "sees_all": sees_all,
         "is_reporter": is_reporter,
@@ -146,7 +150,10 @@ def incident_detail(request, incident_id):
                 initial={"severity": incident.severity, "assigned_to": incident.assigned_to_id},
                 assignable=queries.assignable_users(incident),
             ),
-            assessment_form=AssessmentForm(
+            # Its summary field would show the text: no assessment form with the privacy screen on.
+            assessment_form=None
+            if privacy
+            else AssessmentForm(
                 initial={
                     "determination": incident.determination,
                     "affected_count": incident.affected_count,

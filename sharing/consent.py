@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from sharing.models import CATEGORY_SHORT, DataCategory, Purpose, Release, normalize_recipient
+from sharing.models import CATEGORY_SHORT, DataCategory, Purpose, Release, normalize_recipient, recipient_index
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def check_consent(
     it lists every one of ``categories`` and ``purpose``; and it names the
     recipient: a care-coordination release names the agency or "all verified
     partners", an additional release names the agency or the outside
-    recipient (matched ignoring case and spacing). An agency must also be a
+    recipient (matched ignoring case and spacing, through its blind index). An agency must also be a
     verified, active partner when asked.
 
     Exactly one database query (the partial index ``release_gate_idx`` on the
@@ -72,11 +72,11 @@ def check_consent(
             kind=Release.Kind.CARE_COORDINATION, all_partners=True
         )
     else:
-        key = normalize_recipient(outside_recipient)
-        if not key:
+        wanted = normalize_recipient(outside_recipient)
+        if not wanted:
             raise ValueError("outside_recipient must name someone")
         recipient_label = " ".join(str(outside_recipient).split())
-        names_recipient = Q(kind=Release.Kind.ADDITIONAL, outside_recipient_key=key)
+        names_recipient = Q(kind=Release.Kind.ADDITIONAL, outside_recipient_key=recipient_index(wanted))
 
     record_agency_id = client.owning_agency_id
     if disclosing_agency is not None and getattr(disclosing_agency, "pk", disclosing_agency) != record_agency_id:
@@ -84,20 +84,21 @@ def check_consent(
             False, None, "Only the agency that holds the client's record may share it, under its own release."
         )
 
-    release = (
-        Release.objects.filter(
-            names_recipient,
-            client_id=client.pk,
-            obtaining_agency_id=record_agency_id,
-            status=Release.Status.ACTIVE,
-            effective_at__lte=at,
-            expires_at__gt=at,
-            categories__contains=categories,
-            purposes__contains=[purpose],
-        )
-        .order_by("-expires_at", "pk")
-        .first()
-    )
+    candidates = Release.objects.filter(
+        names_recipient,
+        client_id=client.pk,
+        obtaining_agency_id=record_agency_id,
+        status=Release.Status.ACTIVE,
+        effective_at__lte=at,
+        expires_at__gt=at,
+        categories__contains=categories,
+        purposes__contains=[purpose],
+    ).order_by("-expires_at", "pk")
+    if recipient_agency is not None:
+        release = candidates.first()
+    else:
+        # The truncated blind index may match another name: confirm on the decrypted one.
+        release = next((r for r in candidates if normalize_recipient(r.outside_recipient_name) == wanted), None)
     words = _words(categories, purpose)
     if release is None:
         return ConsentAnswer(False, None, f"No active release covers {recipient_label} for {words}.")

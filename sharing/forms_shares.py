@@ -113,13 +113,14 @@ class DisclosureForm(forms.Form):
         label="Note (what, in general terms)", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, releases, **kwargs):
+    def __init__(self, *args, releases, privacy=False, **kwargs):
         from sharing.models import DataCategory, Disclosure, Purpose
 
         super().__init__(*args, **kwargs)
         self.fields["release"].queryset = releases
+        # The privacy screen hides who the outside recipient is.
         self.fields["release"].label_from_instance = lambda r: (
-            f"To {r.outside_recipient_name}, until {r.expires_at:%Y-%m-%d}"
+            f"To {'a recipient outside HMIS' if privacy else r.outside_recipient_name}, until {r.expires_at:%Y-%m-%d}"
         )
         self.fields["categories"].choices = DataCategory.choices
         self.fields["purpose"].choices = Purpose.choices

@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from hmis.audit import register_audited
+from hmis.blind_index import blind_index
 from hmis.crypto import EncryptedCharField, EncryptedTextField
 
 # --- Consent releases ---
@@ -74,8 +75,15 @@ PURPOSE_PLAIN = {
 
 
 def normalize_recipient(name: str | None) -> str:
-    """The key an outside recipient is matched by: case and spacing do not matter."""
+    """An outside recipient's name as compared: case and spacing do not matter."""
     return " ".join((name or "").split()).casefold()
+
+
+def recipient_index(name: str | None) -> str:
+    """The blind index an outside recipient is matched by (the name itself is
+    encrypted); "" when there is no name. Candidates it finds are confirmed by
+    comparing the decrypted names."""
+    return blind_index("release.outside_recipient", normalize_recipient(name))
 
 
 class Release(models.Model):
@@ -123,7 +131,9 @@ class Release(models.Model):
     # every verified partner, and/or (additional releases only) one outside recipient.
     all_partners = models.BooleanField("all verified partner agencies", default=False)
     recipient_agency_ids = ArrayField(models.UUIDField(), default=list, blank=True)
-    outside_recipient_name = models.CharField(max_length=200, blank=True)
+    outside_recipient_name = EncryptedCharField(max_length=200, blank=True)
+    # Blind index of the name (``recipient_index``): the gate and the
+    # one-live-release constraint match on it.
     outside_recipient_key = models.CharField(max_length=200, blank=True, editable=False)
     outside_recipient_contact = EncryptedCharField(max_length=300, null=True, blank=True)
 
@@ -131,7 +141,7 @@ class Release(models.Model):
     purposes = ArrayField(models.CharField(max_length=20, choices=Purpose.choices), default=list)
 
     consent_method = models.CharField(max_length=20, choices=Method.choices)
-    witness_name = models.CharField(max_length=200, blank=True)
+    witness_name = EncryptedCharField(max_length=200, blank=True)
     # Evidence: an encrypted file in HMIS_PRIVATE_STORAGE_DIR under a random name.
     evidence_file = models.CharField(max_length=80, blank=True, editable=False)
     evidence_content_type = models.CharField(max_length=40, blank=True, editable=False)
@@ -147,12 +157,12 @@ class Release(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField(max_length=500, blank=True)
+    decision_reason = EncryptedCharField(max_length=500, blank=True)
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=500, blank=True)
+    end_reason = EncryptedCharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -184,9 +194,6 @@ class Release(models.Model):
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
                 name="release_decider_not_requester",
                 violation_error_message="Nobody decides a release they recorded.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="denied") | ~Q(decision_reason=""), name="release_denial_has_reason"
             ),
             # One live (pending or active) release per client and identical scope.
             models.UniqueConstraint(
@@ -220,7 +227,7 @@ class Release(models.Model):
         self.purposes = sorted(set(self.purposes or []))
         self.recipient_agency_ids = sorted({uuid.UUID(str(i)) for i in self.recipient_agency_ids or []}, key=str)
         self.outside_recipient_name = " ".join((self.outside_recipient_name or "").split())
-        self.outside_recipient_key = normalize_recipient(self.outside_recipient_name)
+        self.outside_recipient_key = recipient_index(self.outside_recipient_name)
         self.witness_name = (self.witness_name or "").strip()
 
         if not self.categories:
@@ -320,7 +327,7 @@ class ReleaseStatusChange(models.Model):
     to_status = models.CharField(max_length=10, choices=Release.Status.choices)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=500, blank=True)
+    reason = EncryptedCharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["changed_at", "id"]
@@ -407,7 +414,7 @@ class StatusChange(models.Model):
     to_status = models.CharField(max_length=20)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedCharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -469,7 +476,7 @@ class Share(models.Model):
     to_agency = models.ForeignKey("hmis.Agency", on_delete=models.PROTECT, related_name="shares_received")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     categories = ArrayField(models.CharField(max_length=20, choices=DataCategory.choices))
-    justification = models.TextField(
+    justification = EncryptedTextField(
         blank=True, help_text="Why categories beyond the purpose's minimal set are necessary."
     )
     # The release that authorised the share when it was sent. Every opening asks the gate again.
@@ -482,9 +489,9 @@ class Share(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     responded_at = models.DateTimeField(null=True, blank=True)
-    response_note = models.CharField(max_length=500, blank=True)
+    response_note = EncryptedCharField(max_length=500, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=200, blank=True)
+    end_reason = EncryptedCharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-sent_at"]
@@ -606,7 +613,7 @@ class PressureReport(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.CharField(max_length=500, blank=True)
+    review_note = EncryptedCharField(max_length=500, blank=True)
     incident_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
@@ -633,7 +640,7 @@ class Disclosure(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="disclosures")
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="disclosures")
     agency = models.ForeignKey("hmis.Agency", on_delete=models.PROTECT, related_name="+")
-    recipient = models.CharField("disclosed to", max_length=200)
+    recipient = EncryptedCharField("disclosed to", max_length=200)
     categories = ArrayField(models.CharField(max_length=20, choices=DataCategory.choices))
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     method = models.CharField(max_length=20, choices=Method.choices)

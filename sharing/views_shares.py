@@ -237,7 +237,7 @@ def disclosure_create(request, client_id):
     user = request.user
     client = queries.get_client_of_record_for(user, client_id)
     releases = queries.disclosure_releases_for(user, client)
-    form = DisclosureForm(request.POST or None, releases=releases)
+    form = DisclosureForm(request.POST or None, releases=releases, privacy=privacy_screen_on(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -194,3 +194,69 @@ def test_another_agencys_client_cannot_be_linked(client_for, intake, other_intak
 def test_roles_without_client_access_get_no_client_picker(client_for, system_admin):
     form = client_for(system_admin).get(reverse("incidents:report")).content.decode()
     assert "Affected clients" not in form
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Printout for Rosa Alvarez left on the shared printer.",
+        "printout for ROSA left on the printer",
+        "Alvarez's file was left open on the front desk.",
+        "Intake sheet for Álvarez left on the desk.",
+    ],
+)
+def test_a_description_naming_a_picked_client_is_refused_and_nothing_is_saved(client_for, intake, description):
+    from tests.clients.helpers import make_client
+
+    rosa = make_client(intake, first_name="Rosa", last_name="Alvarez", ssn="219870021")
+    response = client_for(intake).post(
+        reverse("incidents:report"), form_data(description=description, affected_clients=[str(rosa.pk)])
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "use the client&#x27;s reference code" in page and rosa.reference in page
+    assert not Incident.objects.exists() and not Notification.objects.exists()
+
+
+def test_a_description_with_a_name_only_inside_another_word_is_accepted(client_for, intake):
+    from tests.clients.helpers import make_client
+
+    rosa = make_client(intake, first_name="Rosa", last_name="Alvarez", ssn="219870022")
+    client_for(intake).post(
+        reverse("incidents:report"),
+        form_data(description="Rosarita office printer left a page out.", affected_clients=[str(rosa.pk)]),
+    )
+    assert Incident.objects.count() == 1
+
+
+def test_later_free_text_naming_an_affected_client_is_refused(intake, security_officer):
+    from tests.clients.helpers import make_client
+
+    rosa = make_client(intake, first_name="Rosa", last_name="Alvarez", ssn="219870023")
+    incident = actions.report_incident(
+        acting_user=intake,
+        category=Category.PII_IN_VIEW,
+        occurred_at=timezone.now() - timedelta(hours=2),
+        discovered_at=timezone.now(),
+        description="A printout was left on the shared printer.",
+        affected_clients=[rosa.pk],
+    )
+    with pytest.raises(ValidationError, match="reference code"):
+        actions.record_assessment(
+            acting_user=security_officer,
+            incident=incident,
+            determination="no",
+            affected_count=1,
+            affected_state="WA",
+            summary="Rosa's printout was shredded.",
+        )
+    with pytest.raises(ValidationError, match="reference code"):
+        actions.add_corrective_action(
+            acting_user=security_officer,
+            incident=incident,
+            what="Call Ms Alvarez",
+            owner=security_officer,
+            due_on=timezone.localdate(),
+        )
+    incident.refresh_from_db()
+    assert incident.summary == "" and not incident.corrective_actions.exists()
