@@ -1,5 +1,5 @@
-"""SMTP delivery in two steps, so a worker killed mid-send cannot cause a
-second copy.
+"""SMTP delivery in two steps, so a worker killed mid-send causes a second
+copy only when it dies after handing the message over.
 
 The whole message goes on the wire except the final "." that ends SMTP DATA.
 Only then is ``hand_off()`` called (it marks the row ``handed_off`` with a
@@ -7,7 +7,8 @@ conditional update and returns False when another worker took the row over);
 then the "." is sent. A server that never receives the "." discards the
 message, so a worker that dies (or is superseded) before the hand-off has
 delivered nothing and the row may be sent again. After the hand-off the
-outcome is unknown if the connection dies: ``HandoffUncertain``.
+outcome is unknown if the connection dies: ``HandoffUncertain`` (the caller
+sends again under the same Message-ID).
 
 With a non-SMTP e-mail backend (console in development, locmem in tests)
 the message is handed to the backend after ``hand_off()``.

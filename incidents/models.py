@@ -326,12 +326,14 @@ class Notification(models.Model):
     The database is the source of truth; Celery only delivers. States:
     ``pending`` (to send) -> ``sending`` (claimed, with a lease and a claim
     token) -> ``handed_off`` (the message body is on the wire; only the final
-    "." is left) -> ``sent``. A worker that dies before ``handed_off`` leaves a
-    claim whose lease expires, and the row is sent again (the SMTP server never
-    received the terminating "." so it delivered nothing). A worker that dies
-    after ``handed_off`` may or may not have had the message accepted: the row
-    becomes ``unconfirmed`` and is never re-sent (at most once), so nobody gets
-    two messages; the incident page shows it for a manual check.
+    "." is left) -> ``sent``, never sent again. A worker that dies before
+    ``handed_off`` leaves a claim whose lease expires, and the row is sent
+    again (the SMTP server never received the terminating "." so it delivered
+    nothing). A worker that dies after ``handed_off`` may or may not have had
+    the message accepted (relays keep or drop a message whose sender hung up):
+    the row becomes ``unconfirmed`` and, after the lease, is sent again with
+    the same ``message_id`` (made once with the row), so nobody goes without
+    it and a second copy is the same message; the timeline notes the re-send.
     """
 
     class State(models.TextChoices):

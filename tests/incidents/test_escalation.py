@@ -128,7 +128,7 @@ def test_failed_send_goes_back_to_pending_with_backoff_then_fails_after_the_limi
     assert delivery.backoff_seconds(3) == 120 and delivery.backoff_seconds(30) == 3600
 
 
-def test_sweep_redispatches_lost_rows_and_gives_up_on_dead_handoffs(intake, escalation_staff, settings):
+def test_sweep_redispatches_lost_rows_and_dead_handoffs(intake, escalation_staff, settings):
     incident = report(intake)
     old = timezone.now() - timedelta(seconds=settings.HMIS_NOTIFICATION_LEASE_SECONDS + 60)
     pending, sending, handed, fresh = list(incident.notifications.order_by("role"))
@@ -136,12 +136,65 @@ def test_sweep_redispatches_lost_rows_and_gives_up_on_dead_handoffs(intake, esca
     Notification.objects.filter(pk=sending.pk).update(state=State.SENDING, claimed_at=old)
     Notification.objects.filter(pk=handed.pk).update(state=State.HANDED_OFF, handed_off_at=old, claimed_at=old)
     due = set(delivery.sweep())
-    assert due == {str(pending.pk), str(sending.pk)}  # the fresh row's own message is still on its way
+    # The fresh row's own message is still on its way.
+    assert due == {str(pending.pk), str(sending.pk), str(handed.pk)}
     handed.refresh_from_db()
     assert handed.state == State.UNCONFIRMED
+    assert incident.timeline.filter(note__contains="not confirmed (worker lost); it will be sent again").exists()
     tasks.sweep_notifications.delay()
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
     assert fresh.pk not in {n.pk for n in Notification.objects.filter(state=State.SENT)}
+
+
+def age_the_last_attempt(row, settings):
+    old = timezone.now() - timedelta(seconds=settings.HMIS_NOTIFICATION_LEASE_SECONDS + 1)
+    Notification.objects.filter(pk=row.pk).update(claimed_at=old, handed_off_at=old)
+
+
+def test_an_unconfirmed_row_is_sent_again_after_its_lease_with_the_same_message_id(
+    intake, escalation_staff, settings, monkeypatch
+):
+    incident = report(intake)
+    row = incident.notifications.get(role=RecipientRole.SECURITY_OFFICER)
+    real_send = mailer.send
+
+    def lose_the_reply(message, hand_off):
+        real_send(message, hand_off)  # the relay has it; the worker never hears
+        raise mailer.HandoffUncertain("ConnectionResetError")
+
+    monkeypatch.setattr(delivery.mailer, "send", lose_the_reply)
+    assert delivery.deliver(row.pk) == "unconfirmed"
+    monkeypatch.undo()
+    assert delivery.deliver(row.pk) == "not-claimed"  # within the lease
+    assert str(row.pk) not in delivery.sweep()
+    age_the_last_attempt(row, settings)
+    assert str(row.pk) in delivery.sweep()
+    assert delivery.deliver(row.pk) == "sent"
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [row.message_id] * 2
+    assert [m.message()["Message-ID"] for m in mail.outbox] == [row.message_id] * 2
+    notes = list(incident.timeline.filter(kind=TimelineEntry.Kind.ESCALATION).values_list("note", flat=True))
+    assert "Delivery to the Agency security officer not confirmed (connection lost); it will be sent again" in (
+        " ".join(notes)
+    )
+    assert any(n.startswith("Escalation to the Agency security officer re-sent after an unconfirmed") for n in notes)
+    # Confirmed: never sent again, whatever its age.
+    age_the_last_attempt(row, settings)
+    assert str(row.pk) not in delivery.sweep()
+    assert delivery.deliver(row.pk) == "not-claimed"
+    assert len(mail.outbox) == 2
+
+
+def test_an_unconfirmed_row_is_not_sent_again_after_the_last_attempt(intake, escalation_staff, settings):
+    settings.HMIS_NOTIFICATION_MAX_ATTEMPTS = 2
+    incident = report(intake)
+    row = incident.notifications.get(role=RecipientRole.SECURITY_OFFICER)
+    Notification.objects.filter(pk=row.pk).update(state=State.HANDED_OFF, attempts=2)
+    age_the_last_attempt(row, settings)
+    assert str(row.pk) not in delivery.sweep()
+    assert delivery.deliver(row.pk) == "not-claimed"
+    row.refresh_from_db()
+    assert row.state == State.UNCONFIRMED and mail.outbox == []
+    assert incident.timeline.filter(note__contains="no attempt left: contact the recipient directly").exists()
 
 
 def test_acknowledging_from_the_page_and_the_link(reported, client_for, security_officer, agency_lead):

@@ -1,16 +1,20 @@
 """Escalation with the real parts: a Celery worker process on the Redis broker
-and a real SMTP server. Every recipient gets exactly one message, whatever
-happens to the worker or the mail server."""
+and a real SMTP server. Every recipient gets the message whatever happens to
+the worker or the mail server: exactly once, except when a worker dies after
+handing a message over and the relay kept it (then a second copy under the
+same Message-ID)."""
 
 import time
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from incidents.models import Incident, Notification
-from tests.incidents.support import CANARY, fast_worker_env, report
+from tests.incidents.support import AFTER_DOT, BEFORE_DOT, CANARY, fast_worker_env, kill_at, report, stall_at
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 State = Notification.State
@@ -92,25 +96,65 @@ def test_worker_killed_mid_send_before_the_handoff_is_replaced_and_nobody_gets_t
     assert incident.notifications.get(address=SECURITY).attempts == 2
 
 
-def test_worker_killed_after_handing_the_message_over_never_sends_it_again(
-    controlled_smtp, celery_worker_factory, intake, escalation_staff
+def copies_by_recipient(sink):
+    """The Message-ID of every copy the relay delivered, by recipient address."""
+    copies = {}
+    for message in sink.messages:
+        for address in message["to"]:
+            copies.setdefault(address, []).append(message["message"]["Message-ID"])
+    return copies
+
+
+def wait_until_everyone_has_a_copy(sink, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        missing = set(expected_recipients()) - set(copies_by_recipient(sink))
+        if not missing:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"recipients without the message: {sorted(missing)}")
+
+
+@pytest.mark.parametrize("keeps", [True, False], ids=["relay-keeps", "relay-drops"])
+@pytest.mark.parametrize("moment", [BEFORE_DOT, AFTER_DOT], ids=["before-dot", "after-dot"])
+def test_worker_killed_mid_send_every_recipient_gets_the_message_under_one_message_id(
+    controlled_smtp, celery_worker_factory, intake, escalation_staff, moment, keeps
 ):
-    """SIGKILL after the server received the whole message but before the
-    worker saw the 250: the row is ``unconfirmed`` (shown to the security
-    officer), never re-sent, and the recipient has exactly one copy."""
-    controlled_smtp.stall_data[SECURITY] = 20
+    """SIGKILL while the security officer's message is in flight: before the
+    final "." (the relay never completes it) or after it, before the relay's
+    reply (a relay may keep or drop a message whose sender hung up). After
+    the lease a new worker sends the unconfirmed message again under the same
+    Message-ID, so nobody is left without it and a second copy is the same
+    message; the timeline says when it was re-sent."""
+    controlled_smtp.keeps_unanswered = keeps
+    stall_at(controlled_smtp, SECURITY, moment)
     controlled_smtp.start()
     first = celery_worker_factory(fast_worker_env(controlled_smtp))
     incident = report(intake)
-    controlled_smtp.wait_until_stalled(SECURITY)
+    kill_at(controlled_smtp, first, SECURITY, moment)
+    killed_at = timezone.now()
     assert incident.notifications.get(address=SECURITY).state == State.HANDED_OFF
-    first.kill()
-    celery_worker_factory(fast_worker_env(controlled_smtp), beat=True)
-    controlled_smtp.wait_for(4)
-    wait_for_states(incident, [State.SENT, State.SENT, State.SENT, State.UNCONFIRMED])
-    time.sleep(2.5)
-    assert controlled_smtp.recipients() == expected_recipients()
-    assert incident.notifications.get(address=SECURITY).state == State.UNCONFIRMED
+    kept_by_the_relay = len(copies_by_recipient(controlled_smtp).get(SECURITY, []))
+    assert kept_by_the_relay == (1 if moment == AFTER_DOT and keeps else 0)
+
+    second = celery_worker_factory(fast_worker_env(controlled_smtp), beat=True)
+    wait_until_everyone_has_a_copy(controlled_smtp)
+    wait_for_states(incident, [State.SENT] * 4)  # sent rows are never sent again
+    second.kill()  # nothing is left to send; a warm shutdown only slows the suite
+
+    copies = copies_by_recipient(controlled_smtp)
+    assert sorted(copies) == expected_recipients()
+    message_ids = dict(incident.notifications.values_list("address", "message_id"))
+    assert {address: set(ids) for address, ids in copies.items()} == {a: {m} for a, m in message_ids.items()}
+    assert len(copies[SECURITY]) == kept_by_the_relay + 1
+    assert all(len(ids) == 1 for address, ids in copies.items() if address != SECURITY)
+
+    assert incident.notifications.get(address=SECURITY).attempts == 2
+    (resent,) = incident.timeline.filter(note__contains="re-sent after an unconfirmed hand-off")
+    assert "Agency security officer" in resent.note
+    last_copy_at = datetime.fromtimestamp(max(m["at"] for m in controlled_smtp.messages if SECURITY in m["to"]), UTC)
+    assert killed_at < resent.at < last_copy_at
+    assert not any("@" in note for note in incident.timeline.values_list("note", flat=True))
 
 
 def test_smtp_down_at_first_then_up_every_message_is_delivered_after_retries(
