@@ -109,7 +109,8 @@ def run_trial(number, celery_worker_factory, intake, rng):
                 if (n.incident.reference, n.address) in copies
             ),
             "resends_noted": sum(
-                i.timeline.filter(note__contains="re-sent after an unconfirmed hand-off").count() for i in incidents
+                sum("re-sent after an unconfirmed hand-off" in (e.note or "") for e in i.timeline.all())
+                for i in incidents
             ),
             "full_delivery": max(first_copies) - started if len(first_copies) == len(expected) else None,
         }

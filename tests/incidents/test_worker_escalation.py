@@ -150,7 +150,7 @@ def test_worker_killed_mid_send_every_recipient_gets_the_message_under_one_messa
     assert all(len(ids) == 1 for address, ids in copies.items() if address != SECURITY)
 
     assert incident.notifications.get(address=SECURITY).attempts == 2
-    (resent,) = incident.timeline.filter(note__contains="re-sent after an unconfirmed hand-off")
+    (resent,) = [e for e in incident.timeline.all() if "re-sent after an unconfirmed hand-off" in (e.note or "")]
     assert "Agency security officer" in resent.note
     last_copy_at = datetime.fromtimestamp(max(m["at"] for m in controlled_smtp.messages if SECURITY in m["to"]), UTC)
     assert killed_at < resent.at < last_copy_at
