@@ -88,6 +88,18 @@ def get_client_for(user, client_id) -> Client:
     return client
 
 
+def get_client_of_record_for(user, client_id) -> Client:
+    """The client if ``user`` may see it and the user's agency holds its
+    record, else 404. Editing, enrolling, revealing, the full history and
+    consent belong to the record's agency: a partner that reaches the client
+    through a referral (or a grant left behind) learns nothing more here,
+    not even that the client exists."""
+    client = get_client_for(user, client_id)
+    if client.owning_agency_id != user.agency_id:
+        raise Http404
+    return client
+
+
 def staff_named_on(client) -> list:
     """Colleagues named on a (confidential) client, by guardian user row."""
     from hmis.models import User

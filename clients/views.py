@@ -190,8 +190,8 @@ def _named_staff_context(user, client):
 @require_POST
 def named_staff(request, client_id):
     """Add or remove a colleague on a confidential record (a supervisor of its agency)."""
-    client = queries.get_client_for(request.user, client_id)
-    if not client.confidential or client.owning_agency_id != request.user.agency_id:
+    client = queries.get_client_of_record_for(request.user, client_id)
+    if not client.confidential:
         raise Http404
     staff = queries.users_of_agency(client.owning_agency_id).filter(pk=request.POST.get("staff_user")).first()
     if staff is None:
@@ -237,9 +237,8 @@ HISTORY_PAGE = 100
 @requires(VIEW_CLIENTS)
 def history(request, client_id):
     """The full access history (the accounting of disclosures), a page at a time."""
-    client = queries.get_client_for(request.user, client_id)
-    if client.owning_agency_id != request.user.agency_id:
-        raise Http404  # a referral's recipient sees only what the referral shares
+    # A referral's recipient sees only what the referral shares.
+    client = queries.get_client_of_record_for(request.user, client_id)
     try:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
@@ -262,9 +261,8 @@ def history(request, client_id):
 @require_POST
 def reveal(request, client_id):
     """Answer with the same page, one field unmasked: no redirect, nothing in the URL."""
-    client = queries.get_client_for(request.user, client_id)
-    if client.owning_agency_id != request.user.agency_id:
-        raise Http404  # a referral's recipient reveals on the referral page, within the shared categories
+    # A referral's recipient reveals on the referral page, within the shared categories.
+    client = queries.get_client_of_record_for(request.user, client_id)
     form = RevealForm(request.POST)
     revealed = ""
     status = 200
@@ -293,7 +291,7 @@ def reveal(request, client_id):
 
 @requires(EDIT_CLIENTS)
 def edit(request, client_id):
-    client = queries.get_client_for(request.user, client_id)
+    client = queries.get_client_of_record_for(request.user, client_id)
     if not queries.can_edit(request.user, client):
         raise PermissionDenied
     if privacy_screen_on(request):
@@ -324,7 +322,7 @@ def edit(request, client_id):
 @requires(EDIT_CLIENTS)
 def enrol(request, client_id):
     """Step 3: enrol in one of the agency's projects."""
-    client = queries.get_client_for(request.user, client_id)
+    client = queries.get_client_of_record_for(request.user, client_id)
     if not queries.can_edit(request.user, client):
         raise PermissionDenied
     projects = queries.projects_of(request.user)
@@ -352,7 +350,7 @@ def enrol(request, client_id):
 @requires(EDIT_CLIENTS)
 def assess(request, client_id, enrollment_id):
     """Step 4: the intake assessment of an enrollment."""
-    client = queries.get_client_for(request.user, client_id)
+    client = queries.get_client_of_record_for(request.user, client_id)
     if not queries.can_edit(request.user, client):
         raise PermissionDenied
     enrollment = queries.get_enrollment_for(request.user, client, enrollment_id)
@@ -376,7 +374,7 @@ def assess(request, client_id, enrollment_id):
 
 @requires(EDIT_CLIENTS)
 def exit_enrollment(request, client_id, enrollment_id):
-    client = queries.get_client_for(request.user, client_id)
+    client = queries.get_client_of_record_for(request.user, client_id)
     if not queries.can_edit(request.user, client):
         raise PermissionDenied
     enrollment = queries.get_enrollment_for(request.user, client, enrollment_id)

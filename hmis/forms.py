@@ -32,6 +32,11 @@ class ReauthForm(forms.Form):
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, needs_code=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_code:
+            del self.fields["token"]
+
 
 class EnrolForm(forms.Form):
     token = forms.RegexField(

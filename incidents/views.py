@@ -3,8 +3,10 @@
 POST-only sub-views report problems as messages and redirect to the incident:
 a refused change leaves nothing changed (each action is one transaction)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -136,8 +138,11 @@ def incident_detail(request, incident_id):
     }
     if sees_all:
         context["notifications"] = incident.notifications.select_related("acknowledged_by")
+        # An unconfirmed hand-off with attempts left is sent again by itself;
+        # only one that will not be is for the security officer to chase.
         context["uncertain"] = incident.notifications.filter(
-            state__in=[Notification.State.UNCONFIRMED, Notification.State.FAILED]
+            Q(state=Notification.State.FAILED)
+            | Q(state=Notification.State.UNCONFIRMED, attempts__gte=settings.HMIS_NOTIFICATION_MAX_ATTEMPTS)
         ).exists()
     if not sees_all:
         # Reporters follow the status; the timeline's notes are for the security officer.

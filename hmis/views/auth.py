@@ -188,13 +188,17 @@ def _base32_secret(device):
 def reauthenticate(request):
     """Ask for the current password and a code, then go back to the page that asked."""
     user = request.user
-    form = ReauthForm(request.POST or None, initial={"next": sudo.safe_next(request)})
+    # Someone who signed in with their last backup code has no code left to
+    # give; the access middleware keeps them on the enrol page, which their
+    # password alone then opens (else they would be stuck until a lead resets).
+    needs_code = actions.has_confirmed_device(user)
+    form = ReauthForm(request.POST or None, initial={"next": sudo.safe_next(request)}, needs_code=needs_code)
     if request.method == "POST" and form.is_valid():
         if not sudo.confirm_current_password(request, form.cleaned_data["password"]):
             if not request.user.is_authenticated:  # the lockout limit ended the session
                 return locked_out(request)
             form.add_error("password", "That is not your current password.")
-        elif actions.verify_any_second_factor(
+        elif not needs_code or actions.verify_any_second_factor(
             user=user, token=form.cleaned_data["token"], ip_address=client_ip(request)
         ):
             sudo.mark_reauthenticated(request)
@@ -204,7 +208,7 @@ def reauthenticate(request):
                 kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, user=user, ip_address=client_ip(request)
             )
             form.add_error("token", "That code did not work. Codes change every 30 seconds and each works once.")
-    return render(request, "hmis/reauthenticate.html", {"form": form})
+    return render(request, "hmis/reauthenticate.html", {"form": form, "needs_code": needs_code})
 
 
 @requires(SIGNED_IN)

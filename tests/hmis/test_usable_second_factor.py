@@ -99,3 +99,28 @@ def test_backup_code_sign_in_with_an_authenticator_goes_on(intake):
     sign_in(client, intake)
     assert client.post("/login/verify/", {"token": code}).headers["Location"] == "/"
     assert client.get("/").status_code == 200
+
+
+def test_last_backup_code_user_who_waits_can_still_enrol_with_the_password(harbor):
+    """Signed in with the only backup code, no authenticator: after the
+    re-authentication window the enrol page asks for the password alone
+    (there is no code left to give), not for a code they cannot have."""
+    user = UserFactory(username="last-code", agency=harbor, roles=["intake"], totp=False)
+    [code] = actions.issue_backup_codes(user=user, count=1)
+    start = timezone.now()
+    client = Client()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, user)
+        assert client.post("/login/verify/", {"token": code}).headers["Location"] == "/login/enrol/"
+    with time_machine.travel(start + datetime.timedelta(minutes=6), tick=False):
+        reauth = client.get("/login/enrol/").headers["Location"]
+        assert reauth.startswith("/account/confirm/")
+        page = client.get(reauth)
+        assert b'name="token"' not in page.content and b"no code left" in page.content
+        assert client.post(reauth, {"password": "wrong password here", "next": "/login/enrol/"}).status_code == 200
+        response = client.post(reauth, {"password": PASSWORD, "next": "/login/enrol/"})
+        assert response.headers["Location"] == "/login/enrol/"
+        assert client.get("/login/enrol/").status_code == 200
+        device = TOTPDevice.objects.get(user=user, confirmed=False)
+        assert client.post("/login/enrol/", {"token": f"{TOTP(device.bin_key).token():06d}"}).status_code == 200
+        assert client.get("/").status_code == 200

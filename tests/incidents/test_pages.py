@@ -94,3 +94,16 @@ def test_navigation_offers_reporting_to_everyone_and_incidents_to_the_security_o
     assert "Report an incident" in intake_page and "My incident reports" in intake_page
     officer_page = client_for(security_officer).get(reverse("dashboard")).content.decode()
     assert "Security dashboard" in officer_page and ">Incidents<" in officer_page
+
+
+def test_the_contact_directly_warning_waits_until_no_attempt_is_left(client_for, intake, security_officer, settings):
+    from incidents.models import Notification
+
+    incident = report(intake)
+    url = reverse("incidents:detail", args=[incident.pk])
+    rows = incident.notifications.all()
+    assert rows.exists()
+    rows.update(state=Notification.State.UNCONFIRMED, attempts=1)
+    assert "contact those recipients directly" not in client_for(security_officer).get(url).content.decode()
+    rows.update(attempts=settings.HMIS_NOTIFICATION_MAX_ATTEMPTS)
+    assert "contact those recipients directly" in client_for(security_officer).get(url).content.decode()

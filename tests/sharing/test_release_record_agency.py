@@ -23,6 +23,7 @@ from hmis.models import AccessEvent
 from sharing import actions
 from sharing.consent import check_consent
 from sharing.models import DataCategory, Disclosure, Purpose, Release, ReleaseStatusChange, Share, StatusChange
+from tests.clients.helpers import make_enrollment
 from tests.sharing.share_fixtures import CANARY_SSN, HOUSING, canary_client, care_release, outside_release
 
 pytestmark = pytest.mark.django_db
@@ -444,8 +445,16 @@ def test_a_grant_left_behind_opens_nothing_but_the_referral_page(
         reverse("sharing:share-create", args=[client.pk]),
         reverse("sharing:disclosure-create", args=[client.pk]),
     ]
+    enrollment = make_enrollment(intake, client)
+    client_pages += [
+        reverse("clients:assess", args=[client.pk, enrollment.pk]),
+        reverse("clients:exit", args=[client.pk, enrollment.pk]),
+    ]
     answers = {url: http.get(url).status_code for url in client_pages}
-    assert all(code in (403, 404) for code in answers.values()), answers
+    for url in (reverse("clients:reveal", args=[client.pk]), reverse("clients:named-staff", args=[client.pk])):
+        answers[url] = http.post(url, {"field": "ssn", "reason": "care", "staff_user": other_intake.pk}).status_code
+    # 404 everywhere, as for a client that does not exist: a 403 would tell the partner it does.
+    assert set(answers.values()) == {404}, answers
     # The referral page asks the gate (and the ended referral) and drops the grant.
     assert http.get(reverse("sharing:share-detail", args=[world["share"].pk])).status_code == 404
     assert not has_grant(client, eastside)
