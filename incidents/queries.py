@@ -82,7 +82,11 @@ def action_owners(incident):
 
 # --- The security dashboard ------------------------------------------------------------------
 
-FAILED_KINDS = [SecurityEvent.Kind.LOGIN_FAILED, SecurityEvent.Kind.SECOND_FACTOR_FAILED]
+FAILED_KINDS = [
+    SecurityEvent.Kind.LOGIN_FAILED,
+    SecurityEvent.Kind.SECOND_FACTOR_FAILED,
+    SecurityEvent.Kind.REAUTH_FAILED,  # a wrong current password counts toward the same lockout
+]
 ANOMALY_KINDS = [
     SecurityEvent.Kind.SESSION_REPLACED,
     SecurityEvent.Kind.NETWORK_REFUSED,

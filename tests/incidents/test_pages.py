@@ -50,7 +50,7 @@ def test_system_admin_sees_every_agency_and_filters(client_for, intake, other_in
 def test_dashboard_counts_failed_signins_lockouts_anomalies_and_reveals_per_user(
     client_for, intake, supervisor, other_intake, security_officer
 ):
-    for kind in [SecurityEvent.Kind.LOGIN_FAILED, SecurityEvent.Kind.LOGIN_FAILED, SecurityEvent.Kind.LOCKOUT]:
+    for kind in [SecurityEvent.Kind.LOGIN_FAILED, SecurityEvent.Kind.REAUTH_FAILED, SecurityEvent.Kind.LOCKOUT]:
         actions.record_security_event(kind=kind, user=intake)
     actions.record_security_event(kind=SecurityEvent.Kind.SESSION_REPLACED, user=supervisor)
     actions.record_security_event(kind=SecurityEvent.Kind.LOGIN_FAILED, user=other_intake)
