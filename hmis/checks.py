@@ -20,7 +20,5 @@ def email_goes_to_an_smtp_host(app_configs, **kwargs):
             )
         )
     if settings.EMAIL_BACKEND != "django.core.mail.backends.smtp.EmailBackend":
-        errors.append(
-            Error("Production must send e-mail over SMTP, never to the console or a file.", id="hmis.E002")
-        )
+        errors.append(Error("Production must send e-mail over SMTP, never to the console or a file.", id="hmis.E002"))
     return errors

@@ -80,7 +80,7 @@ def test_invitation_and_reset_links_never_reach_a_log(
 
 def test_redaction_keeps_the_rest_of_the_line_readable():
     token = "Zx9_" + "a" * 39
-    line = f'GET /password/set/{token}/ 200 task args (\'0b5a3c9e-3d1f-4a4e-9c1e-2f8d4a3b6c7d\', \'{token}\')'
+    line = f"GET /password/set/{token}/ 200 task args ('0b5a3c9e-3d1f-4a4e-9c1e-2f8d4a3b6c7d', '{token}')"
     redacted = redact_sign_in_secrets(line)
     assert token not in redacted
     assert f"/password/set/{REDACTED}/" in redacted
