@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "hmis.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "hmis.uploads.BoundedRequestCsrfMiddleware",  # Django's CSRF check, before any file is read
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "hmis.middleware.SessionPolicyMiddleware",
@@ -159,6 +159,11 @@ STORAGES = {
         )
     },
 }
+# Request bodies (hmis/uploads.py): form fields up to 2.5 MB; files only where
+# a view takes one (@accepts_upload), one per request, streamed sealed to disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_HANDLERS = ["hmis.uploads.RefuseFilesUploadHandler"]
 # Uploaded evidence is stored encrypted here and served only through views
 # that check permission; there is deliberately no MEDIA_URL.
 HMIS_PRIVATE_STORAGE_DIR = Path(env_str("HMIS_PRIVATE_STORAGE_DIR", str(BASE_DIR / "var" / "private")))
