@@ -74,7 +74,8 @@ MIDDLEWARE = [
     "hmis.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "hmis.uploads.BoundedRequestCsrfMiddleware",  # Django's CSRF check, before any file is read
+    "hmis.uploads.BoundedRequestMiddleware",  # body limits; a multipart form's CSRF check before any file
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "hmis.middleware.SessionPolicyMiddleware",

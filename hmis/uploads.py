@@ -152,10 +152,18 @@ class SealedUploadHandler(FileUploadHandler):
             self.spool.close()
 
 
-class BoundedRequestCsrfMiddleware(CsrfViewMiddleware):
-    """Django's CSRF middleware (it replaces it in ``MIDDLEWARE``), which
-    first bounds the body by what the view takes and installs the view's
-    upload handler, and checks a multipart request's token before any file."""
+class BoundedRequestMiddleware:
+    """Placed just before Django's ``CsrfViewMiddleware``: bounds the body by
+    what the view takes, installs the view's upload handler, and does the
+    CSRF check of a multipart POST itself, without reading any file (Django's
+    middleware then sees it done)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.multipart_csrf = MultipartCsrfCheck(get_response)
+
+    def __call__(self, request):
+        return self.get_response(request)
 
     def process_view(self, request, callback, callback_args, callback_kwargs):
         handler_class = getattr(callback, "hmis_upload_handler", None)
@@ -164,11 +172,16 @@ class BoundedRequestCsrfMiddleware(CsrfViewMiddleware):
             return render(request, "413.html", {"limit_mb": max(1, limit // (1024 * 1024))}, status=413)
         if handler_class is not None:
             request.upload_handlers = [handler_class(request)]
-        return super().process_view(request, callback, callback_args, callback_kwargs)
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            return self.multipart_csrf.process_view(request, callback, callback_args, callback_kwargs)
+        return None
+
+
+class MultipartCsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check (origin, referer, cookie, token, failure view),
+    taking a multipart body's token from the header or the leading fields."""
 
     def _check_token(self, request):
-        if request.method != "POST" or request.content_type != "multipart/form-data":
-            return super()._check_token(request)
         try:
             secret = self._get_secret(request)
         except InvalidTokenFormat as exc:
