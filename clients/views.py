@@ -6,6 +6,7 @@ use "Client" and the reference code) or messages.
 """
 
 import time
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +30,7 @@ from clients.forms import (
 from clients.masking import MaskedClient, assessment_rows
 from hmis.forms import apply_validation_error
 from hmis.models import AccessEvent
+from hmis.pagination import page_number
 from hmis.permissions import (
     CREATE_CLIENTS,
     EDIT_CLIENTS,
@@ -55,10 +57,7 @@ PAGE_SIZE = 50
 @requires(VIEW_CLIENTS)
 def client_list(request):
     viewer = queries.viewer_for(request)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request)
     clients = queries.masked_clients_for(request.user, viewer, page_size=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render(
         request,
@@ -193,7 +192,12 @@ def named_staff(request, client_id):
     client = queries.get_client_of_record_for(request.user, client_id)
     if not client.confidential:
         raise Http404
-    staff = queries.users_of_agency(client.owning_agency_id).filter(pk=request.POST.get("staff_user")).first()
+    try:
+        staff_id = uuid.UUID(request.POST.get("staff_user", ""))
+    except ValueError:
+        staff = None  # not an id at all: the same answer as someone not of this agency
+    else:
+        staff = queries.users_of_agency(client.owning_agency_id).filter(pk=staff_id).first()
     if staff is None:
         messages.error(request, "Choose a colleague of this agency.")
         return redirect("clients:detail", client_id=client.pk)
@@ -239,10 +243,7 @@ def history(request, client_id):
     """The full access history (the accounting of disclosures), a page at a time."""
     # A referral's recipient sees only what the referral shares.
     client = queries.get_client_of_record_for(request.user, client_id)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request)
     events = list(queries.history_of(request.user, client, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE))
     return render(
         request,

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "hmis.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "hmis.uploads.BoundedRequestMiddleware",  # body limits; a multipart form's CSRF check before any file
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -159,6 +160,11 @@ STORAGES = {
         )
     },
 }
+# Request bodies (hmis/uploads.py): form fields up to 2.5 MB; files only where
+# a view takes one (@accepts_upload), one per request, streamed sealed to disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_HANDLERS = ["hmis.uploads.RefuseFilesUploadHandler"]
 # Uploaded evidence is stored encrypted here and served only through views
 # that check permission; there is deliberately no MEDIA_URL.
 HMIS_PRIVATE_STORAGE_DIR = Path(env_str("HMIS_PRIVATE_STORAGE_DIR", str(BASE_DIR / "var" / "private")))
@@ -255,8 +261,12 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# Outside production, no EMAIL_HOST prints e-mail (with its sign-in links) to
+# the console. Production always uses SMTP; check --deploy refuses no host.
 EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hmis-noreply@example.org")
 

@@ -2,22 +2,21 @@
 random name in ``HMIS_PRIVATE_STORAGE_DIR`` (never under a public URL), read
 back only by ``sharing.views`` after a permission check.
 
-Uploads go through ``EvidenceUploadHandler``: the file stays in memory (so no
-plaintext copy lands in a temporary file) and nothing beyond the size limit
-is kept.
+Uploads go through ``EvidenceUploadHandler``: the file is streamed to a
+temporary file sealed under a key that lives only in memory (so neither is
+the whole file held in memory nor does a plaintext copy land on disk), and
+nothing beyond the size limit is kept.
 """
 
-import io
 import os
 import secrets
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
 
 from hmis.crypto import decrypt_bytes, encrypt_bytes
+from hmis.uploads import SealedUploadHandler
 
 SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -99,34 +98,13 @@ def delete(name: str) -> None:
         pass
 
 
-class EvidenceUploadHandler(FileUploadHandler):
-    """Keeps an uploaded file in memory up to the evidence limit and drops the
-    rest, marking the file ``oversized`` so the form can say so."""
+class EvidenceUploadHandler(SealedUploadHandler):
+    """One evidence file, streamed sealed to a temporary file; nothing beyond
+    the size limit is kept (the form then says it is too large)."""
 
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.buffer = io.BytesIO()
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received <= max_bytes() + 1:
-            self.buffer.write(raw_data)
-        return None
-
-    def file_complete(self, file_size):
-        self.buffer.seek(0)
-        upload = InMemoryUploadedFile(
-            file=self.buffer,
-            field_name=self.field_name,
-            name=self.file_name,
-            content_type=self.content_type,
-            size=self.received,
-            charset=self.charset,
-            content_type_extra=self.content_type_extra,
-        )
-        upload.oversized = self.received > max_bytes()
-        return upload
+    @classmethod
+    def max_bytes(cls) -> int:
+        return max_bytes()
 
 
 def rotate_all() -> tuple[int, int]:

@@ -13,11 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from hmis.forms import apply_validation_error
 from hmis.permissions import DECIDE_RELEASES, RECORD_RELEASES, REVOKE_RELEASES, VIEW_RELEASES, requires
+from hmis.uploads import accepts_upload
 from sharing import actions, queries
 from sharing import evidence as evidence_store
 from sharing.evidence import EvidenceUploadHandler
@@ -72,16 +72,8 @@ def _summary(form, agencies, agency_name):
 
 
 @requires(RECORD_RELEASES)
-@csrf_exempt
+@accepts_upload(EvidenceUploadHandler)
 def release_create(request, client_id):
-    """Record a release. The upload handler must be set before the body is
-    read, so CSRF is checked inside (``_release_create``), not by the middleware."""
-    request.upload_handlers = [EvidenceUploadHandler(request)]
-    return _release_create(request, client_id)
-
-
-@csrf_protect
-def _release_create(request, client_id):
     user = request.user
     client = queries.get_client_of_record_for(user, client_id)
     agencies = queries.partner_agencies_for(user)

@@ -1,4 +1,4 @@
-from django.shortcuts import redirect
+from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -16,6 +16,12 @@ def privacy_screen(request):
     wanted = request.POST.get("on")
     set_privacy_screen(request, (wanted == "1") if wanted in ("0", "1") else not privacy_screen_on(request))
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+    # Only a path on this site: not a URL name (redirect() would look it up),
+    # not another host, nothing a header cannot carry.
+    if (
+        not target.startswith("/")
+        or not target.isprintable()
+        or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    ):
         target = "/"
-    return redirect(target)
+    return HttpResponseRedirect(target)

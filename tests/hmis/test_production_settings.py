@@ -13,6 +13,7 @@ PRODUCTION_ENV = {
     "HMIS_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "HMIS_BLIND_INDEX_KEY": "b" * 40,
     "DJANGO_ALLOWED_HOSTS": "hmis.example.org",
+    "EMAIL_HOST": "smtp.example.org",
     "DJANGO_SETTINGS_MODULE": "hmis.settings",
 }
 
@@ -42,6 +43,19 @@ def test_production_refuses_development_keys():
         result = manage("check", env=env)
         assert result.returncode != 0, missing
         assert "ImproperlyConfigured" in result.stderr and missing in result.stderr, missing
+
+
+def test_check_deploy_refuses_production_without_an_smtp_host():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_HOST"}
+    result = manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "hmis.E001" in result.stderr and "EMAIL_HOST" in result.stderr
+
+
+def test_production_never_prints_e_mail_to_the_console():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_HOST"}
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.EMAIL_BACKEND)", env=env)
+    assert result.stdout.strip().splitlines()[-1] == "django.core.mail.backends.smtp.EmailBackend", result.stderr
 
 
 def test_production_refuses_a_blind_index_key_equal_to_another_key():
