@@ -17,7 +17,7 @@ from django.contrib.sessions.models import Session
 from incidents.models import Incident, Notification, SecurityEvent
 from tests.conftest import current_totp
 from tests.http_client import HttpBrowser
-from tests.incidents.support import AFTER_DOT, controlled_smtp, fast_worker_env, kill_at, stall_at  # noqa: F401
+from tests.incidents.support import AFTER_DOT, ControlledSmtpSink, fast_worker_env, kill_at, stall_at
 from tests.incidents.test_report import form_data
 from tests.incidents.test_worker_escalation import (
     copies_by_recipient,
@@ -79,6 +79,14 @@ def test_signing_in_on_the_second_server_ends_the_session_on_the_first(start_clu
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SESSION_REPLACED, user=intake).count() == 1
 
 
+@pytest.fixture
+def relay_that_drops():
+    """A real SMTP relay that drops a message whose sender hangs up before its reply."""
+    sink = ControlledSmtpSink(keeps_unanswered=False)
+    yield sink
+    sink.stop()
+
+
 def worker_sending_to(sink, address, workers):
     """The worker whose process holds the stalled SMTP connection for ``address``."""
     sink.wait_until_stalled(address)
@@ -92,16 +100,15 @@ def worker_sending_to(sink, address, workers):
 
 
 def test_escalation_reaches_every_recipient_once_when_one_of_two_workers_dies_mid_send(
-    start_cluster, controlled_smtp, intake, security_officer, agency_lead
+    start_cluster, relay_that_drops, intake, security_officer, agency_lead
 ):
     """Reported through one web server; the worker sending to the security
     officer is SIGKILLed after the final "." and the relay drops that
     unanswered message. The other worker (its beat takes over the sweep if
     the dead one held it) sends it again under the same Message-ID."""
-    controlled_smtp.keeps_unanswered = False
-    stall_at(controlled_smtp, SECURITY, AFTER_DOT)
-    controlled_smtp.start()
-    cluster = start_cluster(fast_worker_env(controlled_smtp))
+    stall_at(relay_that_drops, SECURITY, AFTER_DOT)
+    relay_that_drops.start()
+    cluster = start_cluster(fast_worker_env(relay_that_drops))
     server_b = cluster.web[1]
     browser = HttpBrowser()
     browser.sign_in(server_b.url, intake, current_totp(intake))
@@ -110,13 +117,13 @@ def test_escalation_reaches_every_recipient_once_when_one_of_two_workers_dies_mi
     incident = Incident.objects.get()
     assert incident.reference in reported.text
 
-    dead = worker_sending_to(controlled_smtp, SECURITY, cluster.workers)
-    kill_at(controlled_smtp, dead, SECURITY, AFTER_DOT)
+    dead = worker_sending_to(relay_that_drops, SECURITY, cluster.workers)
+    kill_at(relay_that_drops, dead, SECURITY, AFTER_DOT)
     assert incident.notifications.get(address=SECURITY).state == Notification.State.HANDED_OFF
-    wait_until_everyone_has_a_copy(controlled_smtp, timeout=40)
+    wait_until_everyone_has_a_copy(relay_that_drops, timeout=40)
     wait_for_states(incident, [Notification.State.SENT] * 4)
 
-    copies = copies_by_recipient(controlled_smtp)
+    copies = copies_by_recipient(relay_that_drops)
     assert sorted(copies) == expected_recipients()
     message_ids = dict(incident.notifications.values_list("address", "message_id"))
     assert {address: ids for address, ids in copies.items()} == {a: [m] for a, m in message_ids.items()}
