@@ -224,6 +224,9 @@ class CeleryWorker:
         self.log_path = settings.BASE_DIR / "var" / f"worker-{uuid.uuid4().hex[:8]}.log"
 
     def start(self, timeout=30):
+        return self.launch().wait_until_ready(timeout)
+
+    def launch(self):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [
             sys.executable,
@@ -252,6 +255,9 @@ class CeleryWorker:
         self.process = subprocess.Popen(
             command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
         )
+        return self
+
+    def wait_until_ready(self, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -313,10 +319,11 @@ def celery_worker_factory(transactional_db):
     forget_beat_lock()
     workers = []
 
-    def start(extra_env=None, *, beat=False):
-        worker = CeleryWorker(worker_environment(extra_env), beat=beat).start()
+    def start(extra_env=None, *, beat=False, wait=True):
+        """With ``wait=False`` only launched: call ``wait_until_ready()`` (to start several at once)."""
+        worker = CeleryWorker(worker_environment(extra_env), beat=beat).launch()
         workers.append(worker)
-        return worker
+        return worker.wait_until_ready() if wait else worker
 
     yield start
     for worker in workers:
@@ -339,8 +346,9 @@ class WebServer:
         self.process = None
 
     def start(self, timeout=30):
-        import urllib.request
+        return self.launch().wait_until_ready(timeout)
 
+    def launch(self):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log = open(self.log_path, "w")  # noqa: SIM115
         command = [sys.executable, "-m", "gunicorn", "hmis.wsgi:application", "-b", f"127.0.0.1:{self.port}"]
@@ -348,6 +356,11 @@ class WebServer:
         self.process = subprocess.Popen(
             command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
         )
+        return self
+
+    def wait_until_ready(self, timeout=30):
+        import urllib.request
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -362,7 +375,7 @@ class WebServer:
 
     def stop(self):
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: a test waits for no request
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -377,10 +390,11 @@ def web_server_factory(transactional_db):
     """Start real gunicorn servers on the test database: ``web_server_factory(extra_env, workers=1)``."""
     servers = []
 
-    def start(extra_env=None, *, workers=1):
-        server = WebServer(worker_environment(extra_env), workers=workers)
+    def start(extra_env=None, *, workers=1, wait=True):
+        """With ``wait=False`` only launched: call ``wait_until_ready()`` (to start several at once)."""
+        server = WebServer(worker_environment(extra_env), workers=workers).launch()
         servers.append(server)
-        return server.start()
+        return server.wait_until_ready() if wait else server
 
     yield start
     for server in servers:
