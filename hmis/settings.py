@@ -116,7 +116,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Behind PgBouncer in transaction mode a connection is shared between
 # transactions: no server-side cursors (named cursors outlive a transaction)
-# and no prepared statements (psycopg prepares a query after it ran 5 times).
+# and no prepared statements (psycopg prepares a query run 5 times whenever
+# parameters are bound on the server).
 # tests/hmis/test_pgbouncer_compatible.py keeps the code free of the rest.
 HMIS_PGBOUNCER = env_bool("HMIS_PGBOUNCER", False)
 if HMIS_PGBOUNCER:
