@@ -59,3 +59,12 @@ def test_a_beat_whose_lock_expired_while_paused_stops_sending_and_the_other_take
     sent.clear()
     run([second, first], 0.6)
     assert set(sent) == {"second"}
+
+
+def test_a_broker_that_is_not_redis_needs_a_redis_for_the_beat_lock():
+    from tests.hmis.test_production_settings import PRODUCTION_ENV, manage
+
+    rabbit = {**PRODUCTION_ENV, "CELERY_BROKER_URL": "amqp://hmis@rabbit.example.org//"}
+    refused = manage("check", env=rabbit)
+    assert refused.returncode != 0 and "HMIS_BEAT_LOCK_URL must be a Redis URL" in refused.stderr
+    assert manage("check", env={**rabbit, "HMIS_BEAT_LOCK_URL": "redis://redis.example.org:6379/0"}).returncode == 0
