@@ -40,7 +40,7 @@ class Cluster:
 
 @pytest.fixture
 def start_cluster(web_server_factory, celery_worker_factory):
-    """``start_cluster(worker_env)``: two web servers, then two workers each running a beat."""
+    """``start_cluster(worker_env)``: two web servers and two workers each running a beat, started at once."""
 
     clusters = []
 
@@ -68,9 +68,10 @@ def test_signing_in_on_the_second_server_ends_the_session_on_the_first(start_clu
 
     laptop.sign_in(server_a.url, intake, current_totp(intake))
     assert laptop.get(f"{server_a.url}/").path == "/"
+    laptop_key = laptop.session_key(settings.SESSION_COOKIE_NAME)
+    assert Session.objects.filter(session_key=laptop_key).exists()
     phone.sign_in(server_b.url, intake, current_totp(intake, offset_steps=1))
 
-    laptop_key = laptop.session_key(settings.SESSION_COOKIE_NAME)
     assert laptop.get(f"{server_a.url}/").path == "/login/"  # its session row is gone: signed out
     assert laptop.get(f"{server_b.url}/").path == "/login/"
     assert not Session.objects.filter(session_key=laptop_key).exists()
