@@ -115,6 +115,15 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL.")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Behind PgBouncer in transaction mode a connection is shared between
+# transactions: no server-side cursors (named cursors outlive a transaction)
+# and no prepared statements (psycopg prepares a query run 5 times whenever
+# parameters are bound on the server).
+# tests/hmis/test_pgbouncer_compatible.py keeps the code free of the rest.
+HMIS_PGBOUNCER = env_bool("HMIS_PGBOUNCER", False)
+if HMIS_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "hmis.User"
@@ -314,6 +323,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers an unacknowledged message after this long; tasks stay idempotent.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TASK_ALWAYS_EAGER = False
+# Exactly one beat sends the schedule below, however many are started (hmis/beat.py).
+CELERY_BEAT_SCHEDULER = "hmis.beat:SingleBeatScheduler"
+HMIS_BEAT_LOCK_URL = env_str("HMIS_BEAT_LOCK_URL", CELERY_BROKER_URL)
+HMIS_BEAT_LOCK_SECONDS = env_int("HMIS_BEAT_LOCK_SECONDS", 30, minimum=1)
+if not HMIS_BEAT_LOCK_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("HMIS_BEAT_LOCK_URL must be a Redis URL (the beat lock lives in Redis).")
 CELERY_BEAT_SCHEDULE = {
     "expire-invitations": {
         "task": "hmis.tasks.expire_invitations",

@@ -205,6 +205,8 @@ def worker_environment(extra=None):
             "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "HMIS_BASE_URL": settings.HMIS_BASE_URL,
+            # A beat killed by a test frees its lock soon (hmis/beat.py).
+            "HMIS_BEAT_LOCK_SECONDS": "2",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -222,6 +224,9 @@ class CeleryWorker:
         self.log_path = settings.BASE_DIR / "var" / f"worker-{uuid.uuid4().hex[:8]}.log"
 
     def start(self, timeout=30):
+        return self.launch().wait_until_ready(timeout)
+
+    def launch(self):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [
             sys.executable,
@@ -250,6 +255,9 @@ class CeleryWorker:
         self.process = subprocess.Popen(
             command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
         )
+        return self
+
+    def wait_until_ready(self, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -280,6 +288,10 @@ class CeleryWorker:
     def output(self):
         return self.log_path.read_text()
 
+    def pids(self):
+        """The worker's own process and its children (pool, embedded beat)."""
+        return {self.process.pid, *_children(self.process.pid)}
+
 
 def _children(pid):
     try:
@@ -289,23 +301,104 @@ def _children(pid):
     return [int(p) for p in out.split()]
 
 
+def forget_beat_lock():
+    """Free the beat lock a beat killed by an earlier test may still hold (this run's key only)."""
+    import redis
+
+    from hmis.beat import beat_lock_key
+
+    redis.Redis.from_url(settings.HMIS_BEAT_LOCK_URL).delete(beat_lock_key())
+
+
 @pytest.fixture
 def celery_worker_factory(transactional_db):
     """Start real workers on this run's queue: ``celery_worker_factory(extra_env, beat=False)``."""
     from hmis.celery import app
 
     app.control.purge()
+    forget_beat_lock()
     workers = []
 
-    def start(extra_env=None, *, beat=False):
-        worker = CeleryWorker(worker_environment(extra_env), beat=beat).start()
+    def start(extra_env=None, *, beat=False, wait=True):
+        """With ``wait=False`` only launched: call ``wait_until_ready()`` (to start several at once)."""
+        worker = CeleryWorker(worker_environment(extra_env), beat=beat).launch()
         workers.append(worker)
-        return worker
+        return worker.wait_until_ready() if wait else worker
 
     yield start
     for worker in workers:
         worker.stop()
     app.control.purge()
+
+
+# --- Real web servers ------------------------------------------------------------------
+
+
+class WebServer:
+    """A real gunicorn serving the project on a free loopback port, on the test database."""
+
+    def __init__(self, env, *, workers=1):
+        self.env = env
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = settings.BASE_DIR / "var" / f"web-{uuid.uuid4().hex[:8]}.log"
+        self.process = None
+
+    def start(self, timeout=30):
+        return self.launch().wait_until_ready(timeout)
+
+    def launch(self):
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log = open(self.log_path, "w")  # noqa: SIM115
+        command = [sys.executable, "-m", "gunicorn", "hmis.wsgi:application", "-b", f"127.0.0.1:{self.port}"]
+        command += ["--workers", str(self.workers), "--log-level", "warning"]
+        self.process = subprocess.Popen(
+            command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
+        )
+        return self
+
+    def wait_until_ready(self, timeout=30):
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health/", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not start: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: a test waits for no request
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+@pytest.fixture
+def web_server_factory(transactional_db):
+    """Start real gunicorn servers on the test database: ``web_server_factory(extra_env, workers=1)``."""
+    servers = []
+
+    def start(extra_env=None, *, workers=1, wait=True):
+        """With ``wait=False`` only launched: call ``wait_until_ready()`` (to start several at once)."""
+        server = WebServer(worker_environment(extra_env), workers=workers).launch()
+        servers.append(server)
+        return server.wait_until_ready() if wait else server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 # --- Real Chromium ---------------------------------------------------------------------

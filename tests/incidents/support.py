@@ -47,6 +47,7 @@ class ControlledSmtpSink:
     stall_rcpt: dict = field(default_factory=dict)
     stall_data: dict = field(default_factory=dict)
     stalled: list = field(default_factory=list)
+    stalled_peers: dict = field(default_factory=dict)
     released: threading.Event = field(default_factory=threading.Event)
     controller: object = None
 
@@ -57,7 +58,7 @@ class ControlledSmtpSink:
 
         class Handler:
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-                await sink._stall(sink.stall_rcpt, address)
+                await sink._stall(sink.stall_rcpt, address, session.peer)
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
 
@@ -67,7 +68,7 @@ class ControlledSmtpSink:
                 if sink.keeps_unanswered:
                     sink._keep(envelope)
                 for address in envelope.rcpt_tos:
-                    await sink._stall(sink.stall_data, address)
+                    await sink._stall(sink.stall_data, address, session.peer)
                 if sink.reply_delay:
                     await asyncio.sleep(sink.reply_delay)
                 if not sink.keeps_unanswered:
@@ -78,10 +79,11 @@ class ControlledSmtpSink:
         self.controller.start()
         return self
 
-    async def _stall(self, stalls, address):
+    async def _stall(self, stalls, address, peer):
         seconds = stalls.pop(address, None)
         if not seconds:
             return
+        self.stalled_peers[address] = peer  # the sender's (host, port): which process is sending
         self.stalled.append(address)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not self.released.is_set():
