@@ -177,7 +177,9 @@ def apply_validation_error(form, error):
 
 class PasskeyRuleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
-    agency = forms.ModelChoiceField(queryset=Agency.objects.order_by("name"), required=False, empty_label="Every agency")
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.order_by("name"), required=False, empty_label="Every agency"
+    )
     required = forms.TypedChoiceField(
         label="Passkey",
         choices=[("1", "Required"), ("0", "Optional")],
