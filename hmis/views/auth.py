@@ -308,10 +308,14 @@ def set_password(request, token):
 
 def locked_out(request, original_response=None, credentials=None):
     """django-axes lockout page: what to do, without saying whether the account exists."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if request.content_type == "application/json":  # the passkey script: it shows the text, then the page
+        detail = f"Sign-in is paused for {minutes} minutes after too many failed attempts."
+        return JsonResponse({"detail": detail, "redirect_url": reverse("login")}, status=429)
     return render(
         request,
         "hmis/locked_out.html",
-        {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        {"minutes": minutes},
         status=429,
     )
 

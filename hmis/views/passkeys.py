@@ -142,7 +142,7 @@ def passkey_sign_in_begin(request):
 @password_only
 @require_POST
 def passkey_sign_in_complete(request):
-    from hmis.views.auth import after_second_factor
+    from hmis.views.auth import after_second_factor, locked_out
 
     if request.user.is_verified():
         return JsonResponse({"redirect_url": reverse("dashboard")})
@@ -153,12 +153,9 @@ def passkey_sign_in_complete(request):
         if getattr(error, "code", "") == "invalid_state":
             return JsonResponse({"detail": detail}, status=status)
         if passkeys.second_factor_failed(
-            request, kind=SecurityEvent.Kind.PASSKEY_FAILED, detail=f"Passkey refused ({error.code})"[:300]
+            request, kind=SecurityEvent.Kind.PASSKEY_FAILED, detail=f"Passkey refused ({error.code})"
         ):
-            return JsonResponse(
-                {"detail": "Sign-in is paused after too many failed attempts.", "redirect_url": reverse("login")},
-                status=429,
-            )
+            return locked_out(request)
         return JsonResponse({"detail": detail}, status=status)
     return JsonResponse({"redirect_url": after_second_factor(request, passkey)})
 
