@@ -7,8 +7,9 @@ class HmisConfig(AppConfig):
 
     def ready(self):
         from hmis import audit
-        from hmis.models import Agency, Invitation, User
+        from hmis.models import Agency, Invitation, PasskeyRule, User
 
         audit.register_audited(Agency)
         audit.register_audited(User, exclude=["password", "last_login", "live_session_key"])
         audit.register_audited(Invitation, exclude=["token_hash"])
+        audit.register_audited(PasskeyRule)

@@ -32,9 +32,7 @@ class SoftwareAuthenticator:
 
     def _cose_public_key(self) -> bytes:
         numbers = self.key.public_key().public_numbers()
-        return cbor2.dumps(
-            {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
-        )
+        return cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
 
     def _client_data(self, kind, challenge, origin) -> bytes:
         return json.dumps({"type": kind, "challenge": challenge, "origin": origin or self.origin}).encode()

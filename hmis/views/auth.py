@@ -142,9 +142,9 @@ def second_factor(request):
     passkey_only = passkeys.passkey_standing(user).passkey_only
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and passkey_only:
-        form = SecondFactorForm()
-        form.add_error(None, "Your role must sign in with a passkey: use “Use a passkey” below.")
-    elif request.method == "POST" and form.is_valid():
+        messages.error(request, "Your role must sign in with a passkey: a code is not accepted.")
+        return redirect("login-second-factor")
+    if request.method == "POST" and form.is_valid():
         device = actions.verify_any_second_factor(
             user=user, token=form.cleaned_data["token"], ip_address=client_ip(request)
         )
