@@ -4,6 +4,7 @@ is led to add a passkey at sign-in, and after the grace period (counted from
 their first sign-in under it) only a passkey signs them in."""
 
 import datetime
+import importlib
 import json
 
 import pytest
@@ -22,6 +23,16 @@ from tests.factories import PASSWORD
 from tests.passkey_authenticator import SoftwareAuthenticator
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def default_policy(db):
+    """The rules the migration sets (browser tests, which empty the tables, may have run first)."""
+    from django.apps import apps
+
+    migration = importlib.import_module("hmis.migrations.0006_passkey_policy")
+    migration.require_passkeys_for_admins_and_security_officers(apps, None)
+
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 
