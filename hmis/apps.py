@@ -6,7 +6,7 @@ class HmisConfig(AppConfig):
     verbose_name = "HMIS core"
 
     def ready(self):
-        from hmis import audit
+        from hmis import audit, checks  # noqa: F401  (registers the production passkey checks)
         from hmis.models import Agency, Invitation, PasskeyRule, User
 
         audit.register_audited(Agency)

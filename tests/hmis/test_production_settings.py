@@ -13,6 +13,8 @@ PRODUCTION_ENV = {
     "HMIS_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "HMIS_BLIND_INDEX_KEY": "b" * 40,
     "DJANGO_ALLOWED_HOSTS": "hmis.example.org",
+    "HMIS_BASE_URL": "https://hmis.example.org",
+    "HMIS_WEBAUTHN_RP_ID": "hmis.example.org",
     "DJANGO_SETTINGS_MODULE": "hmis.settings",
 }
 
