@@ -85,9 +85,10 @@ def passkey_register_complete(request):
     if not sudo.is_recent(request):
         return _sudo_expired()
     body = _json_body(request)
+    credential = body.get("credential")
     try:
         passkey = passkeys.complete_registration(
-            request=request, name=body.get("name"), credential=body.get("credential") or {}
+            request=request, name=body.get("name"), credential=credential if isinstance(credential, dict) else {}
         )
     except ValidationError as error:
         return JsonResponse({"detail": " ".join(error.messages)}, status=400)
