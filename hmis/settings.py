@@ -258,8 +258,6 @@ OTP_WEBAUTHN_HELPER_CLASS = "hmis.passkeys.Helper"
 # A passkey is a second factor here, after the password, never a sign-in on its own.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_TIMEOUT_SECONDS = 120
-# Days a user under a "passkey required" rule may still sign in without one.
-HMIS_PASSKEY_GRACE_DAYS = env_int("HMIS_PASSKEY_GRACE_DAYS", 14, minimum=0)
 
 # --- User agreement and privacy training ---------------------------------------------
 # Raise the version when templates/hmis/user_agreement_text.html changes: every
