@@ -13,14 +13,13 @@ typed code. This module holds:
   passkey like a wrong code (a security event and a django-axes failure).
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -37,8 +36,6 @@ from hmis.models import PasskeyGrace, PasskeyRule, Role
 from hmis.network import client_ip
 from incidents.actions import record_security_event
 from incidents.models import SecurityEvent
-
-logger = logging.getLogger(__name__)
 
 REGISTER_STATE = "hmis_passkey_register_state"
 SIGN_IN_STATE = "hmis_passkey_sign_in_state"
@@ -142,8 +139,6 @@ def delete_passkey_rule(*, acting_user, rule_id) -> None:
 
 
 def _require_policy_admin(user):
-    from django.core.exceptions import PermissionDenied
-
     if not permissions.has_permission(user, permissions.MANAGE_PASSKEY_POLICY):
         raise PermissionDenied
 

@@ -105,6 +105,25 @@
     }
   }
 
+  // The challenge is fetched before the click, so the browser's passkey
+  // prompt opens straight from the click (Safari wants it inside the gesture).
+  function challenges(root, form) {
+    var pending = null;
+    function fetchOne() {
+      pending = postJson(root.dataset.beginUrl, form);
+      pending.catch(function () { /* reported when used */ });
+      return pending;
+    }
+    return {
+      refresh: fetchOne,
+      take: function () {
+        var options = pending || fetchOne();
+        pending = null;
+        return options;
+      }
+    };
+  }
+
   function setUp(root, formId, statusId, start) {
     if (!root) { return; }
     var form = document.getElementById(formId);
@@ -115,27 +134,31 @@
       button.disabled = true;
       return;
     }
+    var options = challenges(root, form);
+    options.refresh();
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       status.hidden = true;
       button.disabled = true;
       button.setAttribute("aria-busy", "true");
-      start(root, form, status).catch(function () { /* shown by start */ }).then(function () {
+      start(root, form, status, options).catch(function () {
+        options.refresh();  // each challenge works once
+      }).then(function () {
         button.disabled = false;
         button.removeAttribute("aria-busy");
       });
     });
   }
 
-  function addPasskey(root, form, status) {
+  function addPasskey(root, form, status, options) {
     var name = form.querySelector("input[name=name]").value.trim();
     if (!name) {
       showError(status, new Error("Give the passkey a name you will recognise, such as “Work laptop”."));
       return Promise.resolve();
     }
-    return postJson(root.dataset.beginUrl, form)
-      .then(function (options) {
-        return navigator.credentials.create({ publicKey: creationOptions(options) });
+    return options.take()
+      .then(function (creation) {
+        return navigator.credentials.create({ publicKey: creationOptions(creation) });
       })
       .then(function (credential) {
         return postJson(root.dataset.completeUrl, form, { name: name, credential: credentialJson(credential) });
@@ -144,11 +167,11 @@
       .catch(function (error) { showError(status, error, "made"); throw error; });
   }
 
-  function signIn(root, form, status) {
-    return postJson(root.dataset.beginUrl, form)
-      .then(function (options) {
-        if (options.redirect_url) { return options; }
-        return navigator.credentials.get({ publicKey: requestOptions(options) }).then(function (credential) {
+  function signIn(root, form, status, options) {
+    return options.take()
+      .then(function (request) {
+        if (request.redirect_url) { return request; }
+        return navigator.credentials.get({ publicKey: requestOptions(request) }).then(function (credential) {
           return postJson(root.dataset.completeUrl, form, credentialJson(credential));
         });
       })
