@@ -20,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from hmis import permissions
 from hmis.audit import acting_as
-from hmis.models import Agency, Invitation, Role, User
+from hmis.models import Agency, Invitation, PasskeyGrace, Role, User
 from incidents.actions import record_security_event
 from incidents.models import SecurityEvent
 
@@ -583,6 +584,9 @@ def reset_sign_in(*, acting_user, user):
         )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    # A lost phone may hold a passkey too; the passkey policy's grace period starts again.
+    WebAuthnCredential.objects.filter(user=user).delete()
+    PasskeyGrace.objects.filter(user=user).delete()
     end_sessions_of(user)
     reset(username=user.username)
     Invitation.objects.filter(user=user, used_at__isnull=True).update(expires_at=timezone.now())

@@ -28,6 +28,8 @@ def navigation(user):
         main.append(("user-list", "Users"))
     if can(permissions.MANAGE_AGENCIES):
         main.append(("agency-list", "Agencies"))
+    if can(permissions.MANAGE_PASSKEY_POLICY):
+        more.append(("passkey-policy", "Passkey policy"))
     if can(permissions.REVIEW_DUPLICATES):
         more.append(("clients:duplicates", "Possible duplicates"))
     if can(permissions.REVIEW_PRESSURE):

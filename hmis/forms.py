@@ -173,3 +173,24 @@ def apply_validation_error(form, error):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+class PasskeyRuleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.order_by("name"), required=False, empty_label="Every agency"
+    )
+    required = forms.TypedChoiceField(
+        label="Passkey",
+        choices=[("1", "Required"), ("0", "Optional")],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+    grace_days = forms.IntegerField(
+        label="Days to add one",
+        min_value=0,
+        max_value=365,
+        initial=14,
+        help_text="Counted from the user's first sign-in under the rule; after it, signing in needs a passkey.",
+    )

@@ -226,3 +226,43 @@ class AccessEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.subject_type} {self.subject_id}"
+
+
+class PasskeyRule(models.Model):
+    """The system admin's passkey policy: whether a role (at one agency, or at
+    every agency when ``agency`` is empty) must use a passkey as the second
+    factor, and how many days a user it newly applies to has to add one.
+
+    An agency's own rule for a role overrides the every-agency rule for that
+    role; a user with several roles is under the policy if any role is.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    role = models.CharField(max_length=30, choices=Role.choices)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    required = models.BooleanField(default=True)
+    grace_days = models.PositiveSmallIntegerField(default=14)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role", "agency"], name="passkey_rule_one_per_role_and_agency", nulls_distinct=False
+            )
+        ]
+        ordering = ["role", "agency__name"]
+
+    def __str__(self):
+        where = self.agency.name if self.agency_id else "every agency"
+        return f"{self.get_role_display()} at {where}: {'required' if self.required else 'optional'}"
+
+
+class PasskeyGrace(models.Model):
+    """When the "passkey required" policy first applied to a user: the grace
+    period counts from here. A lead's "reset sign-in" deletes it (a new start)."""
+
+    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="passkey_grace")
+    started_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"passkey grace of {self.user_id} from {self.started_at:%Y-%m-%d}"

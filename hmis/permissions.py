@@ -78,6 +78,11 @@ TRIAGE_INCIDENTS = define(
 WAIVE_CORRECTIVE_ACTIONS = define(
     "incidents.waive", "Waive open corrective actions in writing so an incident can close", {Role.SYSTEM_ADMIN}
 )
+MANAGE_PASSKEY_POLICY = define(
+    "security.passkey_policy",
+    "Set which roles, at every agency or one agency, must sign in with a passkey, and the grace period",
+    {Role.SYSTEM_ADMIN},
+)
 USE_ADMIN_SITE = define("admin.use", "Use the Django admin site (read-mostly, for support)", {Role.SYSTEM_ADMIN})
 
 # --- Clients (clients app). Which clients: clients.queries; these say what kind of access.

@@ -7,6 +7,7 @@ README for the list). Development defaults let the project run on a laptop;
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "guardian",
     "auditlog",
@@ -247,6 +249,30 @@ HMIS_INVITATION_HOURS = 72
 # Changing the password, backup codes or the authenticator needs the password
 # and a code again unless both were given within this many seconds.
 HMIS_REAUTH_SECONDS = env_int("HMIS_REAUTH_SECONDS", 300, minimum=30)
+
+# --- Passkeys (WebAuthn through django-otp-webauthn) -------------------------------------
+# A passkey works only at its relying party id (the site's domain) and the
+# origins below, which is what a phishing page cannot fake. Browsers refuse
+# an IP address as the id, so in development the demo's passkeys live at
+# http://localhost:<port>. Production has no default: ``check --deploy``
+# (hmis.checks) requires the id and origins and that they match
+# HMIS_BASE_URL and ALLOWED_HOSTS.
+_base_url = urlsplit(HMIS_BASE_URL)
+_dev_host = "localhost" if _base_url.hostname in {"127.0.0.1", "::1"} else _base_url.hostname
+HMIS_WEBAUTHN_RP_ID = env_str("HMIS_WEBAUTHN_RP_ID", "" if PRODUCTION else _dev_host or "")
+HMIS_WEBAUTHN_ORIGINS = env_list(
+    "HMIS_WEBAUTHN_ORIGINS",
+    [f"{_base_url.scheme}://{_base_url.netloc}"]
+    if PRODUCTION
+    else [f"{_base_url.scheme}://{_dev_host}" + (f":{_base_url.port}" if _base_url.port else "")],
+)
+OTP_WEBAUTHN_RP_ID = HMIS_WEBAUTHN_RP_ID
+OTP_WEBAUTHN_ALLOWED_ORIGINS = HMIS_WEBAUTHN_ORIGINS
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_HELPER_CLASS = "hmis.passkeys.Helper"
+# A passkey is a second factor here, after the password, never a sign-in on its own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_TIMEOUT_SECONDS = 120
 
 # --- User agreement and privacy training ---------------------------------------------
 # Raise the version when templates/hmis/user_agreement_text.html changes: every

@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
-from hmis.views import agencies, auth, dashboard, privacy, security, standing, users
+from hmis.views import agencies, auth, dashboard, passkeys, privacy, security, standing, users
 
 # The admin site requires a verified second factor, like every other page.
 admin.site.__class__ = OTPAdminSite
@@ -21,6 +21,15 @@ urlpatterns = [
     path("account/password/", auth.change_password, name="change-password"),
     path("account/backup-codes/", auth.regenerate_backup_codes, name="backup-codes"),
     path("account/confirm/", auth.reauthenticate, name="reauthenticate"),
+    path("account/passkeys/", passkeys.passkey_list, name="passkeys"),
+    path("account/passkeys/add/begin/", passkeys.passkey_register_begin, name="passkey-add-begin"),
+    path("account/passkeys/add/complete/", passkeys.passkey_register_complete, name="passkey-add-complete"),
+    path("account/passkeys/<slug:key>/rename/", passkeys.passkey_rename, name="passkey-rename"),
+    path("account/passkeys/<slug:key>/remove/", passkeys.passkey_remove, name="passkey-remove"),
+    path("login/passkey/begin/", passkeys.passkey_sign_in_begin, name="login-passkey-begin"),
+    path("login/passkey/complete/", passkeys.passkey_sign_in_complete, name="login-passkey-complete"),
+    path("security/passkey-policy/", passkeys.passkey_policy, name="passkey-policy"),
+    path("security/passkey-policy/<uuid:rule_id>/delete/", passkeys.passkey_rule_delete, name="passkey-rule-delete"),
     path("account/agreement/", standing.user_agreement, name="user-agreement"),
     path("account/training-required/", standing.training_required, name="training-required"),
     path("session/status/", auth.session_status, name="session-status"),

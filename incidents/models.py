@@ -36,6 +36,11 @@ class SecurityEvent(models.Model):
         ROLES_CHANGED = "roles_changed", "Roles changed"
         REAUTH_FAILED = "reauth_failed", "Wrong current password when confirming an account change"
         NO_USABLE_FACTOR = "no_usable_factor", "Sign-in refused: no authenticator and no unused backup code"
+        PASSKEY_FAILED = "passkey_failed", "Passkey refused at sign-in"
+        PASSKEY_ADDED = "passkey_added", "Passkey added"
+        PASSKEY_REMOVED = "passkey_removed", "Passkey removed"
+        PASSKEY_RENAMED = "passkey_renamed", "Passkey renamed"
+        PASSKEY_MISSING = "passkey_missing", "Sign-in refused: a passkey is required and none was added in time"
         # Reported by the sharing app when someone pushes staff for access.
         PRESSURE_REPORT = "pressure_report", "Someone pushed for access to client data"
         # Raised by the incidents rules from access events.

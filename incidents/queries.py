@@ -85,6 +85,7 @@ def action_owners(incident):
 FAILED_KINDS = [
     SecurityEvent.Kind.LOGIN_FAILED,
     SecurityEvent.Kind.SECOND_FACTOR_FAILED,
+    SecurityEvent.Kind.PASSKEY_FAILED,
     SecurityEvent.Kind.REAUTH_FAILED,  # a wrong current password counts toward the same lockout
 ]
 ANOMALY_KINDS = [

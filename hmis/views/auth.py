@@ -12,11 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hmis import actions, sudo
+from hmis import actions, passkeys, sudo
 from hmis.forms import (
     ChangePasswordForm,
     EnrolForm,
@@ -68,6 +71,9 @@ def sign_in(request):
             return render(request, "hmis/network_refused.html", status=403)
         elif not actions.has_confirmed_device(user) and not actions.may_enrol_with_password_alone(user):
             return _no_usable_factor(request, user)
+        elif passkeys.passkey_standing(user, start_clock=True).locked_out:
+            record_security_event(kind=SecurityEvent.Kind.PASSKEY_MISSING, user=user, ip_address=client_ip(request))
+            return render(request, "hmis/passkey_required.html", status=403)
         else:
             login(request, user)  # rotates the session key
             now = int(time.time())
@@ -107,6 +113,24 @@ def _finish_second_factor(request, device):
     )
 
 
+def after_second_factor(request, device) -> str:
+    """Finish signing in with ``device``; the page to go to next."""
+    _finish_second_factor(request, device)
+    user = request.user
+    if not actions.has_totp(user) and not isinstance(device, passkeys.WebAuthnCredential):
+        messages.warning(request, "You signed in with a backup code. Set up an authenticator app now.")
+        return reverse("login-enrol")
+    standing = passkeys.passkey_standing(user)
+    if standing.should_add:
+        messages.warning(
+            request,
+            f"Your role must sign in with a passkey. Add one now: from {date_format(localtime(standing.deadline))} "
+            "you cannot sign in without it.",
+        )
+        return reverse("passkeys")
+    return reverse("dashboard")
+
+
 @password_only
 def second_factor(request):
     user = request.user
@@ -114,23 +138,27 @@ def second_factor(request):
         return redirect("dashboard")
     if not actions.has_confirmed_device(user):
         return redirect("login-enrol")
+    # After the policy's grace period a code no longer passes this step: only a passkey does.
+    passkey_only = passkeys.passkey_standing(user).passkey_only
     form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and passkey_only:
+        messages.error(request, "Your role must sign in with a passkey: a code is not accepted.")
+        return redirect("login-second-factor")
     if request.method == "POST" and form.is_valid():
         device = actions.verify_any_second_factor(
             user=user, token=form.cleaned_data["token"], ip_address=client_ip(request)
         )
         if device is None:
-            record_security_event(
-                kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, user=user, ip_address=client_ip(request)
-            )
+            if passkeys.second_factor_failed(request):
+                return locked_out(request)
             form.add_error("token", "That code did not work. Codes change every 30 seconds and each works once.")
         else:
-            _finish_second_factor(request, device)
-            if not actions.has_totp(user):
-                messages.warning(request, "You signed in with a backup code. Set up an authenticator app now.")
-                return redirect("login-enrol")
-            return redirect("dashboard")
-    return render(request, "hmis/second_factor.html", {"form": form})
+            return redirect(after_second_factor(request, device))
+    return render(
+        request,
+        "hmis/second_factor.html",
+        {"form": form, "has_passkeys": passkeys.user_passkeys(user).exists(), "passkey_only": passkey_only},
+    )
 
 
 @password_only
@@ -280,10 +308,14 @@ def set_password(request, token):
 
 def locked_out(request, original_response=None, credentials=None):
     """django-axes lockout page: what to do, without saying whether the account exists."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if request.content_type == "application/json":  # the passkey script: it shows the text, then the page
+        detail = f"Sign-in is paused for {minutes} minutes after too many failed attempts."
+        return JsonResponse({"detail": detail, "redirect_url": reverse("login")}, status=429)
     return render(
         request,
         "hmis/locked_out.html",
-        {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        {"minutes": minutes},
         status=429,
     )
 

@@ -14,6 +14,8 @@ PRODUCTION_ENV = {
     "HMIS_BLIND_INDEX_KEY": "b" * 40,
     "DJANGO_ALLOWED_HOSTS": "hmis.example.org",
     "EMAIL_HOST": "smtp.example.org",
+    "HMIS_BASE_URL": "https://hmis.example.org",
+    "HMIS_WEBAUTHN_RP_ID": "hmis.example.org",
     "DJANGO_SETTINGS_MODULE": "hmis.settings",
 }
 
