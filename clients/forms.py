@@ -43,6 +43,16 @@ class SearchForm(forms.Form):
         return data
 
 
+# A record rule's message on the key field follows from the value of these
+# (a missing SSN is fine when its quality says "not collected").
+DEPENDS_ON = {
+    "first_name": ("name_data_quality",),
+    "last_name": ("name_data_quality",),
+    "ssn": ("ssn_data_quality",),
+    "dob": ("dob_data_quality",),
+}
+
+
 class ClientForm(forms.ModelForm):
     """The HUD Universal Data Elements of a client."""
 

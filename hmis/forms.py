@@ -160,6 +160,19 @@ class TrainingForm(forms.Form):
     )
 
 
+def add_further_errors(form, error, *, related=None):
+    """A form already refused: add what the action's own checks (``error``)
+    say about the other fields, so the user sees every problem in one round.
+    A field's message is skipped when that field, or one it depends on
+    (``related``: field -> fields), already has an error: that message
+    would only repeat it or follow from it."""
+    refused = set(form.errors)
+    for field, errors in getattr(error, "message_dict", {}).items():
+        if field in refused or refused & set((related or {}).get(field, ())):
+            continue
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def apply_validation_error(form, error):
     """Show an action's ``ValidationError`` on the form: keyed messages on
     their fields (or the form when the form has no such field), others on top."""
