@@ -11,16 +11,15 @@ new page is walked as soon as its expectations are written down.
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from tests.authz.base import HARBOR_ROLES, OTHER_ROLES
-from tests.conftest import verified_session
+from tests.conftest import signed_in_context, watched_page
 from tests.test_authorization_matrix import EXPECTATIONS, world  # noqa: F401  (the matrix's fixture)
 
 WIDTHS = (375, 768)
 HEIGHT = 800
+VIEWPORT = {"width": WIDTHS[0], "height": HEIGHT}
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -100,21 +99,6 @@ def url_of(name, world):  # noqa: F811
     return reverse(name, kwargs=expect.kwargs(world) if expect.kwargs else {})
 
 
-def browser_as(browser, live_server, user):
-    """A browser context already signed in as ``user`` (both factors), logging console errors."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": WIDTHS[0], "height": HEIGHT})
-    context.set_default_timeout(15000)
-    # An init script is not subject to the page's CSP, so the app's own policy stays in force.
-    context.add_init_script(path=str(AXE))
-    session = verified_session(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-    return context, page
-
-
 def console_problems(page, label, *, status=200):
     """The browser's errors since the last call. A refused form answers 400 on
     purpose, and Chromium reports every 4xx document as a failed load: that
@@ -156,7 +140,10 @@ def test_every_page_fits_phones_and_tablets_and_passes_axe(browser, live_server,
         return fresh
 
     for persona, names in walk_plan():
-        context, page = browser_as(browser, live_server, world.personas[persona])
+        context = signed_in_context(browser, live_server, world.personas[persona], viewport=VIEWPORT)
+        # An init script is not subject to the page's CSP, so the app's own policy stays in force.
+        context.add_init_script(path=str(AXE))
+        page = watched_page(context)
         walked[persona] = axed[persona] = 0
         for name in names:
             label = f"{persona} {name}"
