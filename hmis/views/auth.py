@@ -132,7 +132,7 @@ def second_factor(request):
                 messages.warning(request, "You signed in with a backup code. Set up an authenticator app now.")
                 return redirect("login-enrol")
             return redirect("dashboard")
-    return render(request, "hmis/second_factor.html", {"form": form})
+    return render(request, "hmis/second_factor.html", {"form": form, "has_authenticator": actions.has_totp(user)})
 
 
 @password_only
