@@ -75,3 +75,34 @@ def test_help_text_is_what_its_field_is_described_by(intake, client_for, url, fi
     texts = [re.search(rf'id="{id_}"[^>]*>(.*?)</small>', page, re.S) for id_ in described_by]
     assert all(texts), f"aria-describedby {described_by} names a missing element"
     assert any(words in t.group(1) for t in texts)
+
+
+def test_edit_form_says_how_to_clear_a_recorded_phone_and_address(intake, client_for):
+    from tests.clients.helpers import make_client
+
+    client = make_client(intake, email=None)
+    browser = client_for(intake)
+    page = browser.get(f"/clients/{client.pk}/edit/").content.decode()
+    phone_help = re.search(r'<small id="id_phone_helptext">(.*?)</small>', page).group(1)
+    assert "Leave empty to keep it" in phone_help and "to clear it" in phone_help
+    # Only recorded values are offered for removal.
+    offered = re.findall(r'name="remove" value="([^"]+)"', page)
+    assert "phone" in offered and "last_permanent_address" in offered and "email" not in offered
+    assert "Nothing recorded yet." in re.search(r'<small id="id_email_helptext">(.*?)</small>', page).group(1)
+    response = browser.post(
+        f"/clients/{client.pk}/edit/",
+        {
+            "first_name": client.first_name,
+            "last_name": client.last_name,
+            "name_data_quality": 1,
+            "ssn_data_quality": 1,
+            "dob_data_quality": 1,
+            "race_ethnicity": [5],
+            "sex": 0,
+            "veteran_status": 0,
+            "remove": ["phone", "last_permanent_address"],
+        },
+    )
+    assert response.status_code == 302
+    client.refresh_from_db()
+    assert client.phone is None and client.last_permanent_address is None

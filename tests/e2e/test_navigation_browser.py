@@ -125,3 +125,18 @@ def test_refused_create_client_summary_takes_focus_and_links_to_each_field(open_
     summary.get_by_role("link", name=re.compile("^Race and ethnicity")).click()
     expect(page.locator("#id_race_ethnicity_0")).to_be_focused()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_choosing_a_referral_purpose_ticks_its_minimum_categories(open_as, intake, supervisor, eastside):
+    from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Purpose
+    from tests.sharing.share_fixtures import canary_client, care_release
+
+    client = canary_client(intake)
+    care_release(intake, supervisor, client, eastside)
+    page = open_as(intake, viewport=PHONE)
+    page.goto(f"/sharing/referrals/new/{client.pk}/")
+    ticked = "[...document.querySelectorAll('input[name=categories]:checked')].map(b => b.value).sort()"
+    page.get_by_label("Purpose", exact=True).select_option(Purpose.HOUSING_PLACEMENT)
+    assert page.evaluate(ticked) == sorted(PURPOSE_DEFAULT_CATEGORIES[Purpose.HOUSING_PLACEMENT])
+    page.get_by_label("Purpose", exact=True).select_option(Purpose.COUNSELING)
+    assert page.evaluate(ticked) == sorted(PURPOSE_DEFAULT_CATEGORIES[Purpose.COUNSELING])

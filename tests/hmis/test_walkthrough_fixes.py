@@ -109,3 +109,13 @@ def test_the_app_serves_a_favicon(client):
     assert b"<svg" in response.content
     page = client.get("/login/").content.decode()
     assert re.search(r'<link rel="icon" href="/static/favicon.svg"', page)
+
+
+def test_the_lead_organisation_is_not_shown_as_verified_by_nobody(client_for, system_admin, lead_org):
+    lead_org.verified_at = timezone.now()
+    lead_org.verification_method = "HMIS lead organisation"
+    lead_org.save()
+    for url in ("/agencies/", f"/agencies/{lead_org.pk}/"):
+        page = client_for(system_admin).get(url).content.decode()
+        assert not re.search(r"by\s*(:|<|—)", page), url
+        assert "when HMIS was set up: HMIS lead organisation" in page
