@@ -90,15 +90,10 @@ def _deidentify(client):
 # --- Clients ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def create_client(*, acting_user, **values) -> Client:
-    """Create a client of the acting user's agency.
-
-    A victim service provider's records are de-identified: any identifying
-    value is refused. Choosing "anonymous" erases identifying values typed
-    before. A strong match with a record the user may not see (and that is
-    not confidential) goes to the duplicate-review list; the user is not told.
-    """
+def check_new_client(*, acting_user, **values) -> Client:
+    """The client ``create_client`` would save, unsaved; raises ``ValidationError``
+    with every problem at once. Pages call it to list the record's problems
+    together with the form's own."""
     _require(acting_user, permissions.CREATE_CLIENTS)
     unknown = set(values) - set(CLIENT_FIELDS)
     if unknown:
@@ -114,6 +109,19 @@ def create_client(*, acting_user, **values) -> Client:
         _deidentify(client)
     client.refresh_indexes()
     client.full_clean()
+    return client
+
+
+@transaction.atomic
+def create_client(*, acting_user, **values) -> Client:
+    """Create a client of the acting user's agency.
+
+    A victim service provider's records are de-identified: any identifying
+    value is refused. Choosing "anonymous" erases identifying values typed
+    before. A strong match with a record the user may not see (and that is
+    not confidential) goes to the duplicate-review list; the user is not told.
+    """
+    client = check_new_client(acting_user=acting_user, **values)
     with acting_as(acting_user):
         client.save()
         if client.confidential:

@@ -43,6 +43,16 @@ class SearchForm(forms.Form):
         return data
 
 
+# A record rule's message on the key field follows from the value of these
+# (a missing SSN is fine when its quality says "not collected").
+DEPENDS_ON = {
+    "first_name": ("name_data_quality",),
+    "last_name": ("name_data_quality",),
+    "ssn": ("ssn_data_quality",),
+    "dob": ("dob_data_quality",),
+}
+
+
 class ClientForm(forms.ModelForm):
     """The HUD Universal Data Elements of a client."""
 
@@ -127,14 +137,25 @@ class ClientEditForm(ClientForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        recorded = [name for name in self.KEEPABLE if getattr(self.instance, name) not in (None, "")]
         for name in self.KEEPABLE:
-            self.fields[name].help_text = "Recorded values are not shown here. Leave empty to keep the current value."
+            label = REVEALABLE[name]
+            self.fields[name].help_text = (
+                "A value is recorded (not shown here). Leave empty to keep it, type a new one to replace "
+                f"it, or tick \u201c{label}\u201d under \u201cRemove recorded values\u201d below to clear it."
+                if name in recorded
+                else "Nothing recorded yet."
+            )
             self.initial.pop(name, None)
+        # Only what is recorded can be removed.
+        self.fields["remove"].choices = [(k, REVEALABLE[k]) for k in recorded]
+        if not recorded:
+            del self.fields["remove"]
         self.fields["is_anonymous"].label = "Make this an anonymous record (erases identifying values for good)"
 
     def changes(self):
         data = dict(self.cleaned_data)
-        remove = set(data.pop("remove", []))
+        remove = set(data.pop("remove", None) or [])
         for name in self.KEEPABLE:
             if name in remove:
                 data[name] = None

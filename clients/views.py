@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from clients import actions, queries
 from clients.forms import (
+    DEPENDS_ON,
     AssessmentForm,
     ClientEditForm,
     ClientForm,
@@ -28,7 +29,7 @@ from clients.forms import (
     SearchForm,
 )
 from clients.masking import MaskedClient, assessment_rows
-from hmis.forms import apply_validation_error
+from hmis.forms import add_further_errors, apply_validation_error
 from hmis.models import AccessEvent
 from hmis.pagination import page_number
 from hmis.permissions import (
@@ -134,6 +135,12 @@ def create(request):
                 request.session.pop(SEARCHED_AT, None)
                 messages.success(request, f"Client {client.reference} created. Next: enrol them in a project.")
                 return redirect("clients:enrol", client_id=client.pk)
+        elif request.method == "POST":
+            # Every problem in one round: the record's rules too, not only the form's.
+            try:
+                actions.check_new_client(acting_user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_further_errors(form, error, related=DEPENDS_ON)
     return render(
         request,
         "clients/create.html",

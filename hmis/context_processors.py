@@ -63,5 +63,6 @@ def shell(request):
         "idle_warning_seconds": settings.HMIS_IDLE_WARNING_SECONDS,
         "hmis_lead_name": settings.HMIS_LEAD_NAME,
         "hmis_lead_email": settings.HMIS_LEAD_EMAIL,
+        "hmis_base_url": settings.HMIS_BASE_URL,
         "Role": Role,
     }

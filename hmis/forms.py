@@ -11,11 +11,15 @@ class SignInForm(forms.Form):
     password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
+# Backup codes have letters: phones show their full keyboard, not a number pad.
+CODE_ATTRS = {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+
+
 class SecondFactorForm(forms.Form):
     token = forms.CharField(
         label="Code from your authenticator app, or a backup code",
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(attrs={**CODE_ATTRS, "autofocus": True}),
     )
 
 
@@ -28,7 +32,7 @@ class ReauthForm(forms.Form):
     token = forms.CharField(
         label="Code from your authenticator app, or a backup code",
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(attrs=CODE_ATTRS),
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -43,7 +47,7 @@ class EnrolForm(forms.Form):
         label="6-digit code shown by your authenticator app",
         regex=r"^\s*\d{6}\s*$",
         error_messages={"invalid": "Enter the 6 digits shown in your app."},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(attrs={**CODE_ATTRS, "autofocus": True}),
     )
 
 
@@ -147,6 +151,11 @@ class AgencyForm(forms.ModelForm):
     class Meta:
         model = Agency
         fields = ["name", "slug", "kind", "status", "is_victim_service_provider", "phone", "allowed_networks"]
+        labels = {"slug": "Short name"}
+        help_texts = {
+            "slug": "A short, unique identifier for the agency: lower-case letters, digits and dashes "
+            "(for example harbor). Used where the full name does not fit; it never changes what anyone can see."
+        }
 
 
 class AgencyVerificationForm(forms.Form):
@@ -163,6 +172,19 @@ class TrainingForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Access lasts one year from this date.",
     )
+
+
+def add_further_errors(form, error, *, related=None):
+    """A form already refused: add what the action's own checks (``error``)
+    say about the other fields, so the user sees every problem in one round.
+    A field's message is skipped when that field, or one it depends on
+    (``related``: field -> fields), already has an error: that message
+    would only repeat it or follow from it."""
+    refused = set(form.errors)
+    for field, errors in getattr(error, "message_dict", {}).items():
+        if field in refused or refused & set((related or {}).get(field, ())):
+            continue
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def apply_validation_error(form, error):

@@ -32,7 +32,10 @@ def send_invitation_email(self, invitation_id: str, token: str, reason: str = "i
         message=(
             f"{opening}\n\n"
             f"Set your password within {settings.HMIS_INVITATION_HOURS} hours using this one-time link:\n{link}\n\n"
-            "If you did not expect this, do not use the link and tell your agency's HMIS lead.\n"
+            f"A real HMIS link starts with {settings.HMIS_BASE_URL}/, the address shown on the HMIS sign-in page; "
+            "it asks you to choose a new password, never for your current one or your codes.\n"
+            "If you did not expect this, or the link starts with any other address, do not use it "
+            "and tell your agency's HMIS lead.\n"
             "HMIS staff will never ask you for your password or codes."
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -35,6 +35,7 @@ urlpatterns = [
     path("session/status/", auth.session_status, name="session-status"),
     path("session/extend/", auth.session_extend, name="session-extend"),
     path("health/", auth.health, name="health"),
+    path("favicon.ico", auth.favicon, name="favicon"),
     path("privacy-screen/", privacy.privacy_screen, name="privacy-screen"),
     path("agency/users/", users.user_list, name="user-list"),
     path("agency/users/invite/", users.user_invite, name="user-invite"),

@@ -44,15 +44,18 @@ def escalation_message(notification):
         *_facts(incident),
         f"You receive this as: {notification.get_role_display()}",
         "",
-        f"Open the incident (sign-in required): {incident_link(incident)}",
     ]
     if notification.role == RecipientRole.VENDOR_SUPPORT:
+        # Vendor support has no HMIS account: no link it could not open.
         lines += [
             f"For details, contact {settings.HMIS_LEAD_NAME} at {settings.HMIS_LEAD_EMAIL} "
             "through an approved secure channel, quoting the reference.",
         ]
     else:
-        lines += [f"Acknowledge that you have it: {acknowledge_link(incident)}"]
+        lines += [
+            f"Open the incident (sign in to HMIS first): {incident_link(incident)}",
+            f"Acknowledge that you have it: {acknowledge_link(incident)}",
+        ]
     if notification.role == RecipientRole.SYSTEM_ADMIN:
         lines.insert(0, "Nobody acknowledged this escalation after every reminder.\n")
     lines += ["", FOOTER]

@@ -26,7 +26,7 @@ class ReportForm(forms.Form):
     description = forms.CharField(
         label="What happened?",
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 5, "aria-describedby": "id_description_help"}),
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text=(
             "<strong>Do not type client names, dates of birth, SSNs or any other client information.</strong> "
             "Describe what happened, where and which systems or devices were involved. "

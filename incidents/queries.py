@@ -14,7 +14,7 @@ from django.utils import timezone
 from hmis import permissions
 from hmis.models import AccessEvent, Role, User
 from hmis.signin_names import username_label
-from incidents.models import Incident, SecurityEvent
+from incidents.models import CorrectiveAction, Incident, SecurityEvent
 
 
 def security_events_visible_to(user):
@@ -39,6 +39,15 @@ def incidents_visible_to(user):
     if permissions.has_permission(user, permissions.VIEW_INCIDENTS) and user.agency_id:
         visible |= Q(agency_id=user.agency_id)
     return incidents.filter(visible)
+
+
+def open_actions_owned_by(user):
+    """Corrective actions the user owns and has not finished, on incidents they can open."""
+    return (
+        CorrectiveAction.objects.filter(owner=user, done_at__isnull=True, incident__in=incidents_visible_to(user))
+        .select_related("incident")
+        .order_by("due_on")
+    )
 
 
 def get_incident_for(user, incident_id):

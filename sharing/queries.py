@@ -123,6 +123,7 @@ class ReleaseView:
     can_decide: bool = False
     can_revoke: bool = False
     own_request: bool = False
+    decides_releases: bool = False
     status_label: str = ""
 
     @property
@@ -184,9 +185,10 @@ def describe(releases, user=None, *, privacy=False) -> list[ReleaseView]:
             view.status_label = f"Approved, in force from {effective:%Y-%m-%d}"
         if user is not None:
             view.own_request = release.requested_by_id == user.pk
+            view.decides_releases = permissions.has_permission(user, permissions.DECIDE_RELEASES)
             view.can_decide = (
                 release.status == Release.Status.PENDING
-                and permissions.has_permission(user, permissions.DECIDE_RELEASES)
+                and view.decides_releases
                 and not view.own_request
                 and not view.recorded_elsewhere
             )

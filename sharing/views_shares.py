@@ -63,7 +63,15 @@ def share_create(request, client_id):
         raise Http404  # only the owning agency refers; a shared-in client is not theirs to pass on
     form = ShareForm(request.POST or None, recipients=queries.eligible_recipients(user))
     consent_refusal = ""
-    if request.method == "POST" and form.is_valid():
+    minimum_ticked = False
+    if request.method == "POST" and form.is_valid() and not form.cleaned_data["categories"]:
+        # Without JavaScript: sending with a purpose and nothing ticked ticks the
+        # purpose's minimum and shows it to check; nothing is sent yet.
+        data = request.POST.copy()
+        data.setlist("categories", sorted(PURPOSE_DEFAULT_CATEGORIES[form.cleaned_data["purpose"]]))
+        form = ShareForm(data, recipients=queries.eligible_recipients(user))
+        minimum_ticked = True
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             share = actions.send_share(
@@ -97,8 +105,11 @@ def share_create(request, client_id):
             "defaults": defaults,
             "consent_refusal": consent_refusal,
             "record_release_url": _record_release_url(client) if consent_refusal else "",
+            "minimum_ticked": minimum_ticked,
+            # For share_form.js: choosing a purpose ticks its minimum categories.
+            "purpose_minimums": {p: sorted(c) for p, c in PURPOSE_DEFAULT_CATEGORIES.items()},
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" and not minimum_ticked else 200,
     )
 
 

@@ -446,3 +446,24 @@ def sign_in_in_browser(page, user, *, password=PASSWORD):
     page.get_by_label("Code from your authenticator app, or a backup code").fill(current_totp(user))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def signed_in_context(browser, live_server, user, **options):
+    """A browser context already signed in as ``user`` (both factors), without
+    going through the sign-in pages (a TOTP code works once per step)."""
+    from django.test import Client
+
+    context = browser.new_context(base_url=live_server.url, **options)
+    context.set_default_timeout(15000)
+    session = verified_session(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+    return context
+
+
+def watched_page(context):
+    """A new page whose console errors and uncaught exceptions collect in ``page.console_errors``."""
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    return page

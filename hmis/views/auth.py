@@ -3,11 +3,13 @@ authenticator enrolment, re-authentication before account changes, sign-out,
 password set from an invitation, the lockout page and the session heartbeat."""
 
 import time
+from pathlib import Path
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -157,7 +159,12 @@ def second_factor(request):
     return render(
         request,
         "hmis/second_factor.html",
-        {"form": form, "has_passkeys": passkeys.user_passkeys(user).exists(), "passkey_only": passkey_only},
+        {
+            "form": form,
+            "has_passkeys": passkeys.user_passkeys(user).exists(),
+            "passkey_only": passkey_only,
+            "has_authenticator": actions.has_totp(user),
+        },
     )
 
 
@@ -336,6 +343,15 @@ def session_status(request):
 def session_extend(request):
     # The middleware has already recorded this request as activity.
     return JsonResponse({"signed_in": True, "remaining": settings.HMIS_IDLE_TIMEOUT_SECONDS})
+
+
+@public
+def favicon(request):
+    """The icon browsers ask for at /favicon.ico (pages name the same file in a link)."""
+    icon = finders.find("favicon.svg")
+    response = HttpResponse(Path(icon).read_bytes(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @public

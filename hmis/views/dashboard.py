@@ -3,7 +3,7 @@ from django.shortcuts import render
 from hmis import permissions, queries
 from hmis.models import Role
 from hmis.permissions import SIGNED_IN, has_permission, requires
-from incidents.queries import security_events_visible_to
+from incidents.queries import open_actions_owned_by, security_events_visible_to
 from sharing.queries import dashboard_releases_for, dashboard_work_for
 
 
@@ -17,7 +17,9 @@ def dashboard(request):
     if has_permission(user, permissions.MANAGE_USERS):
         active = queries.users_visible_to(user).filter(is_active=True)
         context["user_count"] = active.count()
+        context["users_heading"] = "Users of every agency" if user.is_system_admin else "Your agency's users"
         context["training_attention"] = [u for u in active if not u.training_current() or u.training_due_soon()]
+    context["my_corrective_actions"] = list(open_actions_owned_by(user))
     context["is_case_worker"] = user.has_role(Role.INTAKE, Role.SUPERVISOR)
     context.update(dashboard_releases_for(user))
     context.update(dashboard_work_for(user))

@@ -38,16 +38,35 @@
     }
 
     var syncing = false;
+    var focusBeforeWarning = null;
+
+    // The warning takes focus (keyboard and screen-reader users must be able
+    // to answer it at once) and gives it back when it goes away.
+    function showWarning() {
+      if (!box.hidden) { return; }
+      box.hidden = false;
+      focusBeforeWarning = document.activeElement;
+      stay.focus();
+    }
+
+    function hideWarning() {
+      if (box.hidden) { return; }
+      box.hidden = true;
+      if (focusBeforeWarning && focusBeforeWarning !== document.body && document.contains(focusBeforeWarning)) {
+        focusBeforeWarning.focus();
+      }
+      focusBeforeWarning = null;
+    }
 
     function tick() {
       var left = (deadline - Date.now()) / 1000;
       // At the deadline, ask the server: another tab may have kept the session alive.
       if (left <= 0) { if (!syncing) { syncWithServer(); } return; }
       if (left <= warnAt) {
-        box.hidden = false;
         countdown.textContent = fmt(left);
+        showWarning();
       } else {
-        box.hidden = true;
+        hideWarning();
       }
     }
 
@@ -74,7 +93,7 @@
       }).then(function (r) { return r.json(); }).then(function (data) {
         if (!data.signed_in) { goToLogin("idle"); return; }
         deadline = Date.now() + data.remaining * 1000;
-        box.hidden = true;
+        hideWarning();
       }).catch(function () { goToLogin("idle"); });
     });
 

@@ -48,6 +48,7 @@ EXPECTATIONS = {
         data=lambda w: {"completed_on": timezone.localdate().isoformat()},
     ),
     "health": Expect(public=True),
+    "favicon": Expect(public=True),
     "privacy-screen": Expect(allowed=SIGNED_IN, ok=302, method="post", data={"next": "/"}),
     "user-list": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
     "user-invite": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
