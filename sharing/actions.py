@@ -454,7 +454,13 @@ def default_categories(purpose) -> frozenset:
 
 
 def _share_link(share):
-    return reverse("sharing:share-detail", args=[share.pk])
+    """The recipient agency's way to a referral: open while live, its status once ended."""
+    return reverse("sharing:share-notice", args=[share.pk])
+
+
+def _sent_share_link(share):
+    """The sending agency's page of a referral (status and history)."""
+    return reverse("sharing:share-sent", args=[share.pk])
 
 
 @transaction.atomic
@@ -568,7 +574,7 @@ def accept_share(*, acting_user, share, note=""):
     notify(
         recipients=users_holding(permissions.SEND_SHARES, agency=share.from_agency),
         text=f"Referral {share.reference} was accepted by {share.to_agency.name}.",
-        link=_share_link(share),
+        link=_sent_share_link(share),
     )
     return share
 
@@ -582,7 +588,7 @@ def decline_share(*, acting_user, share, note):
     notify(
         recipients=users_holding(permissions.SEND_SHARES, agency=share.from_agency),
         text=f"Referral {share.reference} was declined by {share.to_agency.name}.",
-        link=_share_link(share),
+        link=_sent_share_link(share),
     )
     return share
 

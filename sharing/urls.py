@@ -28,6 +28,7 @@ urlpatterns += [
     path("referrals/", views_shares.share_list, name="share-list"),
     path("referrals/new/<uuid:client_id>/", views_shares.share_create, name="share-create"),
     path("referrals/<uuid:share_id>/", views_shares.share_detail, name="share-detail"),
+    path("referrals/<uuid:share_id>/notice/", views_shares.share_notice, name="share-notice"),
     path("referrals/<uuid:share_id>/reveal/", views_shares.share_reveal, name="share-reveal"),
     path("referrals/<uuid:share_id>/accept/", views_shares.share_accept, name="share-accept"),
     path("referrals/<uuid:share_id>/decline/", views_shares.share_decline, name="share-decline"),

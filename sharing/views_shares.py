@@ -117,6 +117,19 @@ def _detail_context(request, share, *, revealed="", reveal_form=None):
 
 
 @requires(RECEIVE_SHARES)
+def share_notice(request, share_id):
+    """Where the recipient's notices and e-mails about a referral lead: the
+    referral while it is open, afterwards its status without the client (so
+    an old notice never ends on "not found")."""
+    share = queries.get_received_share_for(request.user, share_id)
+    try:
+        queries.get_share_for(request.user, share_id)
+    except Http404:
+        return render(request, "sharing/shares/ended.html", {"share": share})
+    return redirect("sharing:share-detail", share_id=share.pk)
+
+
+@requires(RECEIVE_SHARES)
 def share_detail(request, share_id):
     share = queries.get_share_for(request.user, share_id)
     actions.record_share_opened(acting_user=request.user, share=share)

@@ -66,6 +66,7 @@ EXPECTATIONS = {
     ),
     # The recipient (eastside) opens a referral; the sender has its own page.
     "sharing:share-detail": Expect(allowed=OTHER_STAFF, outsiders=STAFF, kwargs=share),
+    "sharing:share-notice": Expect(allowed=OTHER_STAFF, ok=302, outsiders=STAFF, kwargs=share),
     "sharing:share-reveal": Expect(
         allowed=OTHER_STAFF, outsiders=STAFF, kwargs=share, method="post", data={"field": "phone", "reason": "service"}
     ),
