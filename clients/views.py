@@ -27,6 +27,7 @@ from clients.forms import (
     SearchForm,
 )
 from clients.masking import MaskedClient, assessment_rows
+from hmis import reveal_once
 from hmis.forms import apply_validation_error
 from hmis.models import AccessEvent
 from hmis.permissions import (
@@ -261,13 +262,12 @@ def history(request, client_id):
 @requires(REVEAL_CLIENT_PII)
 @require_POST
 def reveal(request, client_id):
-    """Answer with the same page, one field unmasked: no redirect, nothing in the URL."""
+    """Record the reveal, then redirect to a page that shows the field once
+    (post/redirect/get: Back and reload record nothing more)."""
     client = queries.get_client_for(request.user, client_id)
     if client.owning_agency_id != request.user.agency_id:
         raise Http404  # a referral's recipient reveals on the referral page, within the shared categories
     form = RevealForm(request.POST)
-    revealed = ""
-    status = 200
     if not queries.can_reveal(request.user, client):
         raise PermissionDenied
     if form.is_valid():
@@ -282,13 +282,27 @@ def reveal(request, client_id):
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-    if not revealed:
-        status = 400
-        # Keep the worker's choices, but list only fields that are still masked.
-        masked = MaskedClient.of(client, queries.viewer_for(request))
-        form.fields["field"].choices = masked.revealable or form.fields["field"].choices
-    context = _detail_context(request, client, revealed=revealed, reveal_form=None if revealed else form)
-    return render(request, "clients/detail.html", context, status=status)
+        else:
+            token = reveal_once.hold(request, subject_id=client.pk, field=revealed)
+            return redirect("clients:revealed", client_id=client.pk, token=token)
+    # Keep the worker's choices, but list only fields that are still masked.
+    masked = MaskedClient.of(client, queries.viewer_for(request))
+    form.fields["field"].choices = masked.revealable or form.fields["field"].choices
+    context = _detail_context(request, client, reveal_form=form)
+    return render(request, "clients/detail.html", context, status=400)
+
+
+@requires(REVEAL_CLIENT_PII)
+def revealed(request, client_id, token):
+    """The client page with the field a reveal just recorded, shown once.
+    Records nothing: the reveal POST did."""
+    client = queries.get_client_for(request.user, client_id)
+    if client.owning_agency_id != request.user.agency_id or not queries.can_reveal(request.user, client):
+        raise Http404
+    field = reveal_once.take(request, token, subject_id=client.pk)
+    context = _detail_context(request, client, revealed=field)
+    context["reveal_used"] = not field
+    return render(request, "clients/detail.html", context)
 
 
 @requires(EDIT_CLIENTS)

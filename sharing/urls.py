@@ -30,6 +30,7 @@ urlpatterns += [
     path("referrals/<uuid:share_id>/", views_shares.share_detail, name="share-detail"),
     path("referrals/<uuid:share_id>/notice/", views_shares.share_notice, name="share-notice"),
     path("referrals/<uuid:share_id>/reveal/", views_shares.share_reveal, name="share-reveal"),
+    path("referrals/<uuid:share_id>/revealed/<str:token>/", views_shares.share_revealed, name="share-revealed"),
     path("referrals/<uuid:share_id>/accept/", views_shares.share_accept, name="share-accept"),
     path("referrals/<uuid:share_id>/decline/", views_shares.share_decline, name="share-decline"),
     path("referrals/<uuid:share_id>/sent/", views_shares.share_sent, name="share-sent"),

@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from clients import queries as client_queries
+from hmis import reveal_once
 from hmis.forms import apply_validation_error
 from hmis.permissions import (
     RECEIVE_SHARES,
@@ -139,12 +140,12 @@ def share_detail(request, share_id):
 @requires(RECEIVE_SHARES)
 @require_POST
 def share_reveal(request, share_id):
+    """Record the reveal, then redirect to the referral showing the field once."""
     share = queries.get_share_for(request.user, share_id)
     if not has_permission(request.user, REVEAL_CLIENT_PII):
         raise PermissionDenied
     view = queries.shared_client_view(share, client_queries.viewer_for(request))
     form = ShareRevealForm(request.POST, fields=view.revealable)
-    revealed = ""
     if form.is_valid():
         try:
             revealed = actions.reveal_shared_field(
@@ -157,8 +158,22 @@ def share_reveal(request, share_id):
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-    context = _detail_context(request, share, revealed=revealed, reveal_form=None if revealed else form)
-    return render(request, "sharing/shares/detail.html", context, status=200 if revealed else 400)
+        else:
+            token = reveal_once.hold(request, subject_id=share.pk, field=revealed)
+            return redirect("sharing:share-revealed", share_id=share.pk, token=token)
+    return render(request, "sharing/shares/detail.html", _detail_context(request, share, reveal_form=form), status=400)
+
+
+@requires(RECEIVE_SHARES)
+def share_revealed(request, share_id, token):
+    """The referral with the field a reveal just recorded, shown once; records nothing more."""
+    share = queries.get_share_for(request.user, share_id)
+    if not has_permission(request.user, REVEAL_CLIENT_PII):
+        raise PermissionDenied
+    field = reveal_once.take(request, token, subject_id=share.pk)
+    context = _detail_context(request, share, revealed=field)
+    context["reveal_used"] = not field
+    return render(request, "sharing/shares/detail.html", context)
 
 
 @requires(RECEIVE_SHARES)

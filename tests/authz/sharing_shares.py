@@ -68,7 +68,15 @@ EXPECTATIONS = {
     "sharing:share-detail": Expect(allowed=OTHER_STAFF, outsiders=STAFF, kwargs=share),
     "sharing:share-notice": Expect(allowed=OTHER_STAFF, ok=302, outsiders=STAFF, kwargs=share),
     "sharing:share-reveal": Expect(
-        allowed=OTHER_STAFF, outsiders=STAFF, kwargs=share, method="post", data={"field": "phone", "reason": "service"}
+        allowed=OTHER_STAFF,
+        ok=302,
+        outsiders=STAFF,
+        kwargs=share,
+        method="post",
+        data={"field": "phone", "reason": "service"},
+    ),
+    "sharing:share-revealed": Expect(
+        allowed=OTHER_STAFF, outsiders=STAFF, kwargs=lambda w: {**share(w), "token": "no-such-token"}
     ),
     "sharing:share-accept": Expect(allowed=OTHER_STAFF, ok=302, outsiders=STAFF, kwargs=share, method="post"),
     "sharing:share-decline": Expect(

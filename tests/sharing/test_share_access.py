@@ -231,7 +231,9 @@ def test_the_recipient_cannot_reveal_on_the_client_page(client_for, other_intake
 def test_the_recipient_reveals_a_shared_field_with_a_reason(client_for, other_intake, setup):
     client, _release, share = setup
     http = client_for(other_intake)
-    response = http.post(reverse("sharing:share-reveal", args=[share.pk]), {"field": "phone", "reason": "service"})
+    response = http.post(
+        reverse("sharing:share-reveal", args=[share.pk]), {"field": "phone", "reason": "service"}, follow=True
+    )
     assert response.status_code == 200
     assert CANARY_PHONE in response.content.decode()
     event = AccessEvent.objects.get(action=AccessEvent.Action.REVEAL)
