@@ -235,6 +235,8 @@ def approve_release(*, acting_user, release) -> Release:
     pending release active. Its scope is checked again (a named partner may
     have lost its verification since)."""
     _require_decider(acting_user, release)
+    if release.has_evidence and not evidence_opened_by(acting_user, release):
+        raise ValidationError("Open the signed consent form on this page and check it before approving the release.")
     locked = _lock(release)
     if not locked.can_move_to(Release.Status.ACTIVE):
         raise IllegalTransition(locked.status, Release.Status.ACTIVE)
@@ -351,6 +353,16 @@ def record_evidence_viewed(*, acting_user, release) -> None:
         fields=["consent evidence"],
         detail=f"Release {release.pk}",
     )
+
+
+def evidence_opened_by(user, release) -> bool:
+    """Whether ``user`` has opened this release's consent evidence (its access event)."""
+    return AccessEvent.objects.filter(
+        actor=user,
+        action=AccessEvent.Action.EVIDENCE_VIEW,
+        subject_id=release.client_id,
+        detail=f"Release {release.pk}",
+    ).exists()
 
 
 def record_summary_printed(*, acting_user, release) -> None:

@@ -135,6 +135,7 @@ def _detail_context(request, release, *, deny_form=None, revoke_form=None):
         "release": release,
         "client": release.client,
         "history": release.status_changes.select_related("changed_by"),
+        "evidence_to_open": release.has_evidence and not actions.evidence_opened_by(request.user, release),
         "deny_form": deny_form or DenyForm(),
         "revoke_form": revoke_form or RevokeForm(),
         "privacy": privacy,
@@ -157,8 +158,6 @@ def release_approve(request, release_id):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Release approved for client {release.client.reference}.")
-    if request.POST.get("next") == "queue":
-        return redirect("sharing:release-queue")
     return redirect("sharing:release-detail", release_id=release.pk)
 
 
