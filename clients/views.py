@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clients import actions, queries
@@ -27,7 +28,9 @@ from clients.forms import (
     SearchForm,
 )
 from clients.masking import MaskedClient, assessment_rows
+from clients.models import PossibleDuplicate
 from hmis import reveal_once
+from hmis.confirm import confirmation_page
 from hmis.forms import apply_validation_error
 from hmis.models import AccessEvent
 from hmis.permissions import (
@@ -446,6 +449,21 @@ def duplicates(request):
 def duplicate_resolve(request, duplicate_id):
     duplicate = queries.get_possible_duplicate_for(request.user, duplicate_id)
     form = DuplicateResolutionForm(request.POST)
+    same_person = form.is_valid() and form.cleaned_data["status"] == PossibleDuplicate.Status.DUPLICATE
+    if same_person and request.POST.get("confirmed") != "yes":
+        return confirmation_page(
+            request,
+            title="Record these two records as the same person?",
+            consequences=[
+                f"Client {duplicate.new_client.reference} ({duplicate.new_client.owning_agency.name}) and client "
+                f"{duplicate.existing_client.reference} ({duplicate.existing_client.owning_agency.name}) "
+                "are recorded as one person.",
+                "The pair leaves the list of possible duplicates.",
+            ],
+            button="Same person",
+            cancel_url=reverse("clients:duplicates"),
+            hidden={"status": PossibleDuplicate.Status.DUPLICATE, "confirmed": "yes"},
+        )
     if form.is_valid():
         try:
             actions.resolve_possible_duplicate(

@@ -78,7 +78,15 @@ def create_agency(
     return agency
 
 
-_EDITABLE_AGENCY_FIELDS = {"name", "kind", "status", "is_victim_service_provider", "phone", "allowed_networks"}
+_EDITABLE_AGENCY_FIELDS = {
+    "name",
+    "kind",
+    "status",
+    "suspension_reason",
+    "is_victim_service_provider",
+    "phone",
+    "allowed_networks",
+}
 
 
 @transaction.atomic

@@ -7,9 +7,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hmis import permissions
+from hmis.confirm import confirmation_page, plural
 from hmis.forms import apply_validation_error
 from hmis.permissions import (
     ACKNOWLEDGE_INCIDENTS,
@@ -232,11 +234,37 @@ def incident_move(request, incident_id):
         messages.error(request, "Choose a status.")
         return redirect("incidents:detail", incident_id=incident.pk)
     to_status = form.cleaned_data["to_status"]
+    if to_status == Status.CLOSED and request.POST.get("confirmed") != "yes":
+        return _confirm_close(request, incident)
     return _done(
         request,
         incident,
         f"Status: {Status(to_status).label}.",
         lambda: actions.move_incident(acting_user=request.user, incident=incident, to_status=to_status),
+    )
+
+
+def _confirm_close(request, incident):
+    """Closing asks once, saying what closing means for this incident."""
+    problems = incident.closing_problems()
+    if problems:
+        messages.error(request, " ".join(problems))
+        return redirect("incidents:detail", incident_id=incident.pk)
+    verified = incident.corrective_actions.filter(verified_at__isnull=False).count()
+    consequences = [
+        f"Incident {incident.reference} closes and its reminders stop.",
+        f"Breach determination: {incident.get_determination_display().lower()}; "
+        f"affected people: {incident.affected_count}.",
+        f"{plural(verified, 'corrective action')} verified"
+        + ("; a system administrator's waiver covers the rest." if incident.waiver else "."),
+    ]
+    return confirmation_page(
+        request,
+        title=f"Close incident {incident.reference}?",
+        consequences=consequences,
+        button="Close incident",
+        cancel_url=reverse("incidents:detail", args=[incident.pk]),
+        hidden={"to_status": Status.CLOSED, "confirmed": "yes"},
     )
 
 

@@ -436,12 +436,17 @@ def verify_partner(*, acting_user, agency, method, notes=""):
 
 
 @transaction.atomic
-def suspend_partner(*, acting_user, agency):
-    """Suspend an agency: it can receive no share, and loses access to the ones it holds at once."""
+def suspend_partner(*, acting_user, agency, reason):
+    """Suspend an agency, saying why: it can receive no share, and loses access to the ones it holds at once."""
     _require(acting_user, permissions.MANAGE_PARTNERS)
     if agency.kind == Agency.Kind.LEAD:
         raise ValidationError("The HMIS lead organisation cannot be suspended here.")
-    hmis_actions.update_agency(acting_user=acting_user, agency=agency, status=Agency.Status.SUSPENDED)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the agency is suspended."})
+    hmis_actions.update_agency(
+        acting_user=acting_user, agency=agency, status=Agency.Status.SUSPENDED, suspension_reason=reason[:500]
+    )
     clients = {s.client for s in Share.objects.filter(to_agency=agency, status__in=Share.LIVE).select_related("client")}
     for client in clients:
         access.sync_grant(client=client, agency=agency, acting_user=acting_user)

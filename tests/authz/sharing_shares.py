@@ -48,7 +48,9 @@ EXPECTATIONS = {
     "sharing:partner-verify": Expect(
         allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency, data={"verification_method": "Call-back"}
     ),
-    "sharing:partner-suspend": Expect(allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency),
+    "sharing:partner-suspend": Expect(
+        allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency, data={"reason": "Agreement lapsed."}
+    ),
     "sharing:partner-reinstate": Expect(allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency),
     "sharing:partner-contact-add": Expect(
         allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency, data={"name": "Sam Contact"}

@@ -48,9 +48,7 @@ def test_release_recorded_approved_shown_and_revoked(page, browser, live_server,
         expect(queue.get_by_role("button", name="Approve")).to_have_count(0)
         queue.get_by_role("link", name="Review").click()
         supervisor_page.get_by_role("button", name="Approve").click()
-        expect(supervisor_page.locator(".flash-error").first).to_contain_text(
-            "Open the signed consent form"
-        )
+        expect(supervisor_page.locator(".flash-error").first).to_contain_text("Open the signed consent form")
         with supervisor_page.context.expect_page() as evidence_tab:
             supervisor_page.get_by_role("link", name="View the signed form").click()
         evidence_tab.value.close()
@@ -69,6 +67,9 @@ def test_release_recorded_approved_shown_and_revoked(page, browser, live_server,
 
     # Intake revokes it; it shows revoked.
     page.goto(release_url)
+    page.get_by_role("button", name="Revoke release…").click()
+    expect(page.locator("#confirm-consequences")).to_contain_text("No referral is open under this release.")
+    page.get_by_label("Why is the release revoked?").fill("The client asked in person.")
     page.get_by_role("button", name="Revoke release").click()
     expect(page.locator("#release-status")).to_have_text("Revoked")
     page.goto(f"/clients/{client.pk}/")

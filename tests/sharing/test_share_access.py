@@ -187,7 +187,7 @@ def test_the_sweep_keeps_live_consented_grants(eastside, setup):
 
 def test_suspending_the_partner_cuts_access(client_for, system_admin, other_intake, eastside, setup):
     client, _release, share = setup
-    actions.suspend_partner(acting_user=system_admin, agency=eastside)
+    actions.suspend_partner(acting_user=system_admin, agency=eastside, reason="Verification lapsed.")
     assert Agency.objects.get(pk=eastside.pk).status == Agency.Status.SUSPENDED
     assert open_share(client_for(other_intake), share).status_code == 404
     assert not has_grant(client, eastside)
