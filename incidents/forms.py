@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from incidents.models import Category, Determination, Severity, Status
+from incidents.models import BreachNotice, Category, Determination, Severity, Status
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -110,6 +110,30 @@ class WaiverForm(forms.Form):
         label="Written waiver (why the open corrective actions need not block closing)",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class BreachNoticeForm(forms.Form):
+    audience = forms.ChoiceField(label="Who was notified?", choices=BreachNotice.Audience.choices)
+    notified_on = forms.DateField(label="Date notified", widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label="How?", choices=BreachNotice.Method.choices)
+    notified_count = forms.IntegerField(label="How many were notified?", min_value=0)
+    sent_by = forms.CharField(label="Sent by (a name or office)", max_length=200)
+    details = forms.CharField(
+        label="Details (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example the letter's reference or the HHS portal receipt. Do not type client names.",
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why reopen it?",
+        max_length=300,
+        error_messages={"required": "Say why the incident is reopened."},
+        help_text="Goes on the timeline. Do not type client names.",
     )
 
 

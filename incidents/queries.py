@@ -70,6 +70,18 @@ def assignable_users(incident):
     )
 
 
+def corrective_action_owned_by(user, incident_id, action_id):
+    """The corrective action ``user`` owns, or None (its owner may mark it done
+    without otherwise seeing the incident)."""
+    from incidents.models import CorrectiveAction
+
+    return (
+        CorrectiveAction.objects.select_related("incident", "owner")
+        .filter(pk=action_id, incident_id=incident_id, owner=user)
+        .first()
+    )
+
+
 def action_owners(incident):
     """Who may own a corrective action: active users of the agency, and system admins."""
     users = User.objects.filter(is_active=True)

@@ -4,7 +4,7 @@ POST-only sub-views report problems as messages and redirect to the incident:
 a refused change leaves nothing changed (each action is one transaction)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,14 +27,16 @@ from incidents import actions, queries
 from incidents.deadlines import deadlines_for
 from incidents.forms import (
     AssessmentForm,
+    BreachNoticeForm,
     CorrectiveActionForm,
     FilterForm,
     MoveForm,
+    ReopenForm,
     ReportForm,
     TriageForm,
     WaiverForm,
 )
-from incidents.models import Notification, RecipientRole, Status, TimelineEntry
+from incidents.models import Determination, Notification, RecipientRole, Status, TimelineEntry
 
 
 def _errors(error: ValidationError) -> str:
@@ -130,6 +132,7 @@ def incident_detail(request, incident_id):
         "deadlines": deadlines_for(incident),
         "timeline": incident.timeline.select_related("actor"),
         "corrective_actions": incident.corrective_actions.select_related("owner", "done_by", "verified_by"),
+        "breach_notices": incident.breach_notices.select_related("recorded_by"),
         "escalated_roles": sorted({n.get_role_display() for n in incident.notifications.all()}),
         # Reference codes only: the incident pages never show who a client is.
         "affected_references": queries.affected_client_references(incident),
@@ -168,7 +171,12 @@ def incident_detail(request, incident_id):
             closing_problems=incident.closing_problems(),
             can_waive=has_permission(user, WAIVE_CORRECTIVE_ACTIONS) and not incident.waiver,
             waiver_form=WaiverForm(),
+            breach_notice_form=BreachNoticeForm(initial={"notified_count": incident.affected_count})
+            if incident.determination == Determination.BREACH
+            else None,
         )
+    if can_triage and not incident.is_open:
+        context["reopen_form"] = ReopenForm()
     return render(request, "incidents/detail.html", context)
 
 
@@ -194,14 +202,22 @@ def _triage_target(request, incident_id):
     return incident
 
 
-def _done(request, incident, ok_message, run):
+# The incident page's sections: a change returns to its own section.
+TRIAGE_SECTION, ASSESSMENT_SECTION, ACTIONS_SECTION, TIMELINE_SECTION = "triage", "assessment", "actions", "timeline"
+
+
+def _to_section(incident, section):
+    return redirect(reverse("incidents:detail", args=[incident.pk]) + f"#{section}")
+
+
+def _done(request, incident, ok_message, run, *, section):
     try:
         run()
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
         messages.success(request, ok_message)
-    return redirect("incidents:detail", incident_id=incident.pk)
+    return _to_section(incident, section)
 
 
 @requires(TRIAGE_INCIDENTS)
@@ -211,7 +227,7 @@ def incident_triage(request, incident_id):
     form = TriageForm(request.POST, assignable=queries.assignable_users(incident))
     if not form.is_valid():
         messages.error(request, _form_errors(form))
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, TRIAGE_SECTION)
     return _done(
         request,
         incident,
@@ -222,6 +238,7 @@ def incident_triage(request, incident_id):
             severity=form.cleaned_data["severity"],
             assigned_to=form.cleaned_data["assigned_to"],
         ),
+        section=TRIAGE_SECTION,
     )
 
 
@@ -232,7 +249,7 @@ def incident_move(request, incident_id):
     form = MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a status.")
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, TRIAGE_SECTION)
     to_status = form.cleaned_data["to_status"]
     if to_status == Status.CLOSED and request.POST.get("confirmed") != "yes":
         return _confirm_close(request, incident)
@@ -241,6 +258,7 @@ def incident_move(request, incident_id):
         incident,
         f"Status: {Status(to_status).label}.",
         lambda: actions.move_incident(acting_user=request.user, incident=incident, to_status=to_status),
+        section=TRIAGE_SECTION,
     )
 
 
@@ -249,7 +267,7 @@ def _confirm_close(request, incident):
     problems = incident.closing_problems()
     if problems:
         messages.error(request, " ".join(problems))
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, TRIAGE_SECTION)
     verified = incident.corrective_actions.filter(verified_at__isnull=False).count()
     consequences = [
         f"Incident {incident.reference} closes and its reminders stop.",
@@ -275,7 +293,7 @@ def incident_assess(request, incident_id):
     form = AssessmentForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, ASSESSMENT_SECTION)
     data = form.cleaned_data
     return _done(
         request,
@@ -289,6 +307,7 @@ def incident_assess(request, incident_id):
             affected_state=data["affected_state"],
             summary=data["summary"],
         ),
+        section=ASSESSMENT_SECTION,
     )
 
 
@@ -299,7 +318,7 @@ def incident_waive(request, incident_id):
     form = WaiverForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, ACTIONS_SECTION)
     return _done(
         request,
         incident,
@@ -307,6 +326,7 @@ def incident_waive(request, incident_id):
         lambda: actions.waive_corrective_actions(
             acting_user=request.user, incident=incident, text=form.cleaned_data["waiver"]
         ),
+        section=ACTIONS_SECTION,
     )
 
 
@@ -317,7 +337,7 @@ def action_add(request, incident_id):
     form = CorrectiveActionForm(request.POST, owners=queries.action_owners(incident))
     if not form.is_valid():
         messages.error(request, _form_errors(form))
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, ACTIONS_SECTION)
     data = form.cleaned_data
     return _done(
         request,
@@ -326,6 +346,7 @@ def action_add(request, incident_id):
         lambda: actions.add_corrective_action(
             acting_user=request.user, incident=incident, what=data["what"], owner=data["owner"], due_on=data["due_on"]
         ),
+        section=ACTIONS_SECTION,
     )
 
 
@@ -336,16 +357,24 @@ def _corrective_action(incident, action_id):
     return action
 
 
-@requires(TRIAGE_INCIDENTS)
+@requires(REPORT_INCIDENTS)
 @require_POST
 def action_done(request, incident_id, action_id):
-    incident = _triage_target(request, incident_id)
-    action = _corrective_action(incident, action_id)
+    """Its owner marks it done; anyone else who may triage is told who must."""
+    action = queries.corrective_action_owned_by(request.user, incident_id, action_id)
+    if action is not None:
+        incident = action.incident
+    else:
+        if not has_permission(request.user, TRIAGE_INCIDENTS):
+            raise PermissionDenied
+        incident = _triage_target(request, incident_id)
+        action = _corrective_action(incident, action_id)
     return _done(
         request,
         incident,
         "Corrective action done.",
         lambda: actions.complete_corrective_action(acting_user=request.user, action=action),
+        section=ACTIONS_SECTION,
     )
 
 
@@ -359,6 +388,43 @@ def action_verify(request, incident_id, action_id):
         incident,
         "Corrective action verified.",
         lambda: actions.verify_corrective_action(acting_user=request.user, action=action),
+        section=ACTIONS_SECTION,
+    )
+
+
+@requires(TRIAGE_INCIDENTS)
+@require_POST
+def breach_notice_add(request, incident_id):
+    incident = _triage_target(request, incident_id)
+    form = BreachNoticeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _to_section(incident, ASSESSMENT_SECTION)
+    return _done(
+        request,
+        incident,
+        "Notification recorded.",
+        lambda: actions.record_breach_notice(acting_user=request.user, incident=incident, **form.cleaned_data),
+        section=ASSESSMENT_SECTION,
+    )
+
+
+@requires(TRIAGE_INCIDENTS)
+@require_POST
+def incident_reopen(request, incident_id):
+    incident = _triage_target(request, incident_id)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _to_section(incident, TRIAGE_SECTION)
+    return _done(
+        request,
+        incident,
+        "Incident reopened.",
+        lambda: actions.reopen_incident(
+            acting_user=request.user, incident=incident, reason=form.cleaned_data["reason"]
+        ),
+        section=TIMELINE_SECTION,
     )
 
 

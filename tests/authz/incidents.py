@@ -70,6 +70,19 @@ EXPECTATIONS = {
     "incidents:action-add": Expect(
         allowed=TRIAGE, ok=302, outsiders=("other_security_officer",), method="post", kwargs=incident
     ),
+    # Refused with a message (not a breach; not closed), after the same checks as any change.
+    "incidents:breach-notice-add": Expect(
+        allowed=TRIAGE, ok=302, outsiders=("other_security_officer",), method="post", kwargs=incident
+    ),
+    "incidents:reopen": Expect(
+        allowed=TRIAGE,
+        ok=302,
+        outsiders=("other_security_officer",),
+        method="post",
+        kwargs=incident,
+        data={"reason": "New facts."},
+    ),
+    # Its owner (the security officer here) marks it done; the system admin is told who must.
     "incidents:action-done": Expect(
         allowed=TRIAGE, ok=302, outsiders=("other_security_officer",), method="post", kwargs=corrective_action
     ),
