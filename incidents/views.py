@@ -133,6 +133,7 @@ def incident_detail(request, incident_id):
         "timeline": incident.timeline.select_related("actor"),
         "corrective_actions": incident.corrective_actions.select_related("owner", "done_by", "verified_by"),
         "breach_notices": incident.breach_notices.select_related("recorded_by"),
+        "my_open_actions": incident.corrective_actions.filter(owner=user, done_at__isnull=True),
         "escalated_roles": sorted({n.get_role_display() for n in incident.notifications.all()}),
         # Reference codes only: the incident pages never show who a client is.
         "affected_references": queries.affected_client_references(incident),
