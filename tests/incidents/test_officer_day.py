@@ -173,3 +173,24 @@ def test_reopening_takes_a_reason_and_is_on_the_timeline(client_for, intake, sec
     assert incident.status == Status.CORRECTIVE_ACTION and incident.closed_at is None
     entry = incident.timeline.get(kind=TimelineEntry.Kind.REOPENED)
     assert entry.note == "The laptop turned up with a note inside." and entry.actor == security_officer
+
+
+def test_the_officers_home_lists_incidents_by_what_they_wait_for(client_for, intake, security_officer, supervisor):
+    waiting_triage = report(intake)
+    breached = walk_to(report(intake), security_officer, Status.TRIAGED)
+    breached = breach(breached, security_officer, affected=3)
+    actions.add_corrective_action(
+        acting_user=security_officer, incident=breached, what="Retrain", owner=intake, due_on=timezone.localdate()
+    )
+    response = client_for(security_officer).get(reverse("dashboard"))
+    work = response.context["incident_worklist"]
+    assert [item.incident for item in work["triage"]] == [waiting_triage]
+    assert waiting_triage in [item.incident for item in work["assessment"]]
+    [notifications] = work["notifications"]
+    assert notifications.incident == breached and "the affected people" in notifications.what
+    assert "left" in notifications.countdown
+    [due] = work["actions"]
+    assert due.incident == breached and due.countdown == "0 days left"
+    page = response.content.decode()
+    assert "Incidents waiting for you" in page and f"{waiting_triage.pk}/#triage" in page
+    assert "incident_worklist" not in client_for(supervisor).get(reverse("dashboard")).context
