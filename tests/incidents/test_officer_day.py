@@ -194,3 +194,13 @@ def test_the_officers_home_lists_incidents_by_what_they_wait_for(client_for, int
     page = response.content.decode()
     assert "Incidents waiting for you" in page and f"{waiting_triage.pk}/#triage" in page
     assert "incident_worklist" not in client_for(supervisor).get(reverse("dashboard")).context
+
+
+def test_reminders_count_down_the_notification_deadlines(intake, security_officer):
+    from incidents.emails import reminder_message
+
+    incident = breach(report(intake), security_officer, affected=3)
+    body = reminder_message(incident, "officer@example.org", 1).body
+    assert "Deadline: HIPAA: notify the affected individuals: due" in body and "days" in body and "left)" in body
+    notify(incident, security_officer, BreachNotice.Audience.AFFECTED_PEOPLE, count=3)
+    assert "HIPAA: notify the affected individuals" not in reminder_message(incident, "officer@example.org", 2).body
