@@ -319,6 +319,33 @@ def open_incident_from_security_event(*, event, rule, category, description, sev
     return incident, created
 
 
+@transaction.atomic
+def report_session_not_me(*, event_id):
+    """The holder of a session that a sign-in elsewhere ended says the sign-in
+    was not theirs. Called from the signed-out browser, so there is no acting
+    user: the caller has checked a signed token tied to that ended session.
+    Opens (or adds to) one incident per account; no client data."""
+    event = (
+        SecurityEvent.objects.select_related("agency", "user")
+        .filter(pk=event_id, kind=SecurityEvent.Kind.SESSION_REPLACED)
+        .first()
+    )
+    if event is None:
+        raise ValidationError("This report link is not valid.")
+    incident, _ = open_incident_from_security_event(
+        event=event,
+        rule="session_not_me",
+        category=Category.SUSPECTED_UNAUTHORIZED_ACCESS,
+        severity=Severity.HIGH,
+        description=(
+            f"The holder of account {event.username} reported, from the browser whose session was ended, "
+            "that the sign-in which ended it was not theirs."
+        ),
+    )
+    _timeline(incident, TimelineEntry.Kind.SECURITY_EVENT, note="Reported by the account holder: that wasn't me")
+    return incident
+
+
 # --- Triage and workflow ---------------------------------------------------------------------
 
 
