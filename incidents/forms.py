@@ -30,22 +30,29 @@ class ReportForm(forms.Form):
         help_text=(
             "<strong>Do not type client names, dates of birth, SSNs or any other client information.</strong> "
             "Describe what happened, where and which systems or devices were involved. "
-            "If clients may be affected, pick them in the list below instead."
+            "If clients may be affected, find and tick them below instead."
         ),
     )
-    affected_clients = forms.MultipleChoiceField(
-        label="Affected clients (optional)",
+    client_search = forms.CharField(
+        label="Find affected clients (optional)",
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Your agency's clients, newest first, by reference code. Hold Ctrl (or Cmd) to pick several.",
+        max_length=20,
+        help_text="Type a client's reference code or initials (for example QZ), then Find. Only your own clients.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-picker": "search"}),
+    )
+    affected_clients = forms.MultipleChoiceField(
+        label="Affected clients",
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"data-picker": "choice"}),
     )
 
-    def __init__(self, *args, client_choices=(), **kwargs):
+    def __init__(self, *args, client_choices=(), can_pick=False, **kwargs):
         super().__init__(*args, **kwargs)
-        if client_choices:
+        if can_pick:
             self.fields["affected_clients"].choices = client_choices
         else:
             del self.fields["affected_clients"]
+            del self.fields["client_search"]
         if not self.is_bound:
             self.initial.setdefault("discovered_at", timezone.localtime().replace(second=0, microsecond=0))
 

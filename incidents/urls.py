@@ -6,6 +6,7 @@ app_name = "incidents"
 urlpatterns = [
     path("", views.incident_list, name="list"),
     path("report/", views.incident_report, name="report"),
+    path("report/clients/", views.affected_client_search, name="report-client-search"),
     path("dashboard/", views.security_dashboard, name="dashboard"),
     path("<uuid:incident_id>/", views.incident_detail, name="detail"),
     path("<uuid:incident_id>/acknowledge/", views.incident_acknowledge, name="acknowledge"),

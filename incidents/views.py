@@ -5,7 +5,7 @@ a refused change leaves nothing changed (each action is one transaction)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -49,22 +49,51 @@ def _form_errors(form) -> str:
     )
 
 
-AFFECTED_CLIENT_CHOICES = 300
-
-
-def _affected_client_choices(request):
-    """The reporter's own clients as (id, "reference · initials") choices: masked
-    like any list, whatever the role; empty for roles that see no clients."""
+def _picker_label(client):
     from clients.masking import initials
-    from clients.queries import clients_listed_for
 
-    clients = clients_listed_for(request.user).order_by("-created_at")[:AFFECTED_CLIENT_CHOICES]
-    return [(str(c.pk), f"{c.reference} · {initials(c)}") for c in clients]
+    return f"{client.reference} · {initials(client)}"
+
+
+def _affected_client_choices(request, *, search=""):
+    """The clients ticked so far plus those the search finds: the reporter's own
+    clients only, as (id, "reference · initials"), masked like any list."""
+    from clients.queries import own_clients_among, pick_own_clients
+
+    ticked = own_clients_among(request.user, request.POST.getlist("affected_clients"))
+    found = [c for c in pick_own_clients(request.user, search) if c not in ticked]
+    return [(str(c.pk), _picker_label(c)) for c in ticked + found]
+
+
+def _can_pick_clients(user):
+    return has_permission(user, permissions.VIEW_CLIENTS) and bool(user.agency_id)
+
+
+@requires(REPORT_INCIDENTS)
+@require_POST
+def affected_client_search(request):
+    """The picker's as-you-type answer (JSON): the reporter's own clients
+    matching a reference code or initials. POST, so the typed text is never in a URL."""
+    from clients.queries import pick_own_clients
+
+    if not _can_pick_clients(request.user):
+        return JsonResponse({"clients": []})
+    found = pick_own_clients(request.user, request.POST.get("q", ""))
+    return JsonResponse({"clients": [{"id": str(c.pk), "label": _picker_label(c)} for c in found]})
 
 
 @requires(REPORT_INCIDENTS)
 def incident_report(request):
-    form = ReportForm(request.POST or None, client_choices=_affected_client_choices(request))
+    finding = "find_clients" in request.POST
+    form = ReportForm(
+        request.POST or None,
+        client_choices=_affected_client_choices(request, search=request.POST.get("client_search", "")),
+        can_pick=_can_pick_clients(request.user),
+    )
+    if finding:
+        # The no-JavaScript search: the same page with the matches to tick; nothing is sent yet.
+        form.errors.clear()
+        return render(request, "incidents/report.html", {"form": form, "searched": True})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -49,6 +49,7 @@ OUTSIDERS = ("other_intake", "other_supervisor", "other_security_officer", "othe
 EXPECTATIONS = {
     "incidents:list": Expect(allowed=SIGNED_IN),
     "incidents:report": Expect(allowed=SIGNED_IN),
+    "incidents:report-client-search": Expect(allowed=SIGNED_IN, method="post", data={"q": "CL"}),
     "incidents:dashboard": Expect(allowed=TRIAGE, overrides={"other_security_officer": 200}),
     # Harbor's supervisor did not report it: 404 like an outsider.
     "incidents:detail": Expect(allowed=VIEWERS, outsiders=("supervisor", *OUTSIDERS), kwargs=incident),
