@@ -1,4 +1,5 @@
-"""Every link of every notice, and of its e-mail copy, opens for its recipient.
+"""Every link of every notice, and of its e-mail copy (and of the demo
+incident's escalation e-mails), opens for its recipient.
 
 The notices are those the demo data (``seed_demo``) and a representative set
 of actions create: referrals sent, accepted, declined, withdrawn and ended by
@@ -62,6 +63,22 @@ def test_every_link_of_the_demo_notices_opens_for_its_recipient():
         reason="The client withdrew consent.",
     )
     assert_every_link_opens(list(Notice.objects.select_related("recipient")))
+    assert_every_escalation_link_opens()
+
+
+def assert_every_escalation_link_opens():
+    """The demo incident's escalation e-mails: each link opens for each staff recipient."""
+    from incidents.emails import escalation_message
+    from incidents.models import Notification
+
+    notifications = list(Notification.objects.filter(recipient__isnull=False).select_related("recipient"))
+    assert notifications, "the demo data made no escalation to staff"
+    for notification in notifications:
+        body = escalation_message(notification).body
+        http = signed_in(notification.recipient)
+        for path in re.findall(re.escape(settings.HMIS_BASE_URL) + r"(\S+)", body):
+            answer = http.get(path, follow=True)
+            assert answer.status_code == 200, (notification.recipient.username, path, answer.status_code)
 
 
 @pytest.mark.django_db
