@@ -70,6 +70,48 @@ def clients_listed_for(user):
     return Client.objects.filter(_own_or_named(user))
 
 
+PICKER_RESULTS = 20
+PICKER_SCAN = 500  # names are encrypted: initials are matched among the newest clients only
+
+
+def pick_own_clients(user, text) -> list[Client]:
+    """The incident reporter's picker: clients ``user``'s own list shows whose
+    reference code starts with ``text``, or (two or three letters) whose
+    initials are ``text``; at most ``PICKER_RESULTS``."""
+    from clients.masking import initials
+
+    text = (text or "").strip()
+    if len(text) < 2:
+        return []
+    listed = clients_listed_for(user).order_by("-created_at")
+    found = list(listed.filter(reference__istartswith=text)[:PICKER_RESULTS])
+    letters = text.replace(".", "").replace(" ", "").upper()
+    if letters.isalpha() and len(letters) <= 3:
+        seen = {c.pk for c in found}
+        for client in listed[:PICKER_SCAN]:
+            if len(found) >= PICKER_RESULTS:
+                break
+            if client.pk not in seen and initials(client).replace(".", "").replace(" ", "") == letters:
+                found.append(client)
+    return found
+
+
+def own_clients_among(user, client_ids) -> list[Client]:
+    """Of ``client_ids``, those ``user``'s own list shows (others are dropped silently)."""
+    ids = [i for i in client_ids if _is_uuid(i)]
+    return list(clients_listed_for(user).filter(pk__in=ids)) if ids else []
+
+
+def _is_uuid(value) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def get_client_for(user, client_id) -> Client:
     """The client if ``user`` may see it, else 404 (missing and not-yours alike).
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("duplicates/<uuid:duplicate_id>/", views.duplicate_resolve, name="duplicate-resolve"),
     path("<uuid:client_id>/", views.detail, name="detail"),
     path("<uuid:client_id>/reveal/", views.reveal, name="reveal"),
+    path("<uuid:client_id>/revealed/<str:token>/", views.revealed, name="revealed"),
     path("<uuid:client_id>/history/", views.history, name="history"),
     path("<uuid:client_id>/edit/", views.edit, name="edit"),
     path("<uuid:client_id>/named-staff/", views.named_staff, name="named-staff"),

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clients import actions, queries
@@ -29,6 +30,9 @@ from clients.forms import (
     SearchForm,
 )
 from clients.masking import MaskedClient, assessment_rows
+from clients.models import PossibleDuplicate
+from hmis import reveal_once
+from hmis.confirm import confirmation_page
 from hmis.forms import add_further_errors, apply_validation_error
 from hmis.models import AccessEvent
 from hmis.pagination import page_number
@@ -268,12 +272,11 @@ def history(request, client_id):
 @requires(REVEAL_CLIENT_PII)
 @require_POST
 def reveal(request, client_id):
-    """Answer with the same page, one field unmasked: no redirect, nothing in the URL."""
+    """Record the reveal, then redirect to a page that shows the field once
+    (post/redirect/get: Back and reload record nothing more)."""
     # A referral's recipient reveals on the referral page, within the shared categories.
     client = queries.get_client_of_record_for(request.user, client_id)
     form = RevealForm(request.POST)
-    revealed = ""
-    status = 200
     if not queries.can_reveal(request.user, client):
         raise PermissionDenied
     if form.is_valid():
@@ -288,13 +291,27 @@ def reveal(request, client_id):
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-    if not revealed:
-        status = 400
-        # Keep the worker's choices, but list only fields that are still masked.
-        masked = MaskedClient.of(client, queries.viewer_for(request))
-        form.fields["field"].choices = masked.revealable or form.fields["field"].choices
-    context = _detail_context(request, client, revealed=revealed, reveal_form=None if revealed else form)
-    return render(request, "clients/detail.html", context, status=status)
+        else:
+            token = reveal_once.hold(request, subject_id=client.pk, field=revealed)
+            return redirect("clients:revealed", client_id=client.pk, token=token)
+    # Keep the worker's choices, but list only fields that are still masked.
+    masked = MaskedClient.of(client, queries.viewer_for(request))
+    form.fields["field"].choices = masked.revealable or form.fields["field"].choices
+    context = _detail_context(request, client, reveal_form=form)
+    return render(request, "clients/detail.html", context, status=400)
+
+
+@requires(REVEAL_CLIENT_PII)
+def revealed(request, client_id, token):
+    """The client page with the field a reveal just recorded, shown once.
+    Records nothing: the reveal POST did."""
+    client = queries.get_client_for(request.user, client_id)
+    if client.owning_agency_id != request.user.agency_id or not queries.can_reveal(request.user, client):
+        raise Http404
+    field = reveal_once.take(request, token, subject_id=client.pk)
+    context = _detail_context(request, client, revealed=field)
+    context["reveal_used"] = not field
+    return render(request, "clients/detail.html", context)
 
 
 @requires(EDIT_CLIENTS)
@@ -438,6 +455,21 @@ def duplicates(request):
 def duplicate_resolve(request, duplicate_id):
     duplicate = queries.get_possible_duplicate_for(request.user, duplicate_id)
     form = DuplicateResolutionForm(request.POST)
+    same_person = form.is_valid() and form.cleaned_data["status"] == PossibleDuplicate.Status.DUPLICATE
+    if same_person and request.POST.get("confirmed") != "yes":
+        return confirmation_page(
+            request,
+            title="Record these two records as the same person?",
+            consequences=[
+                f"Client {duplicate.new_client.reference} ({duplicate.new_client.owning_agency.name}) and client "
+                f"{duplicate.existing_client.reference} ({duplicate.existing_client.owning_agency.name}) "
+                "are recorded as one person.",
+                "The pair leaves the list of possible duplicates.",
+            ],
+            button="Same person",
+            cancel_url=reverse("clients:duplicates"),
+            hidden={"status": PossibleDuplicate.Status.DUPLICATE, "confirmed": "yes"},
+        )
     if form.is_valid():
         try:
             actions.resolve_possible_duplicate(

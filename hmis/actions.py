@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -79,7 +80,15 @@ def create_agency(
     return agency
 
 
-_EDITABLE_AGENCY_FIELDS = {"name", "kind", "status", "is_victim_service_provider", "phone", "allowed_networks"}
+_EDITABLE_AGENCY_FIELDS = {
+    "name",
+    "kind",
+    "status",
+    "suspension_reason",
+    "is_victim_service_provider",
+    "phone",
+    "allowed_networks",
+}
 
 
 @transaction.atomic
@@ -418,6 +427,10 @@ def may_enrol_with_password_alone(user) -> bool:
 
 
 SESSION_DEVICE = "hmis_device"  # a hash of the address and browser that signed in
+# Left in a session ended by a sign-in elsewhere (instead of the sign-in): the
+# security event's id, so that browser's sign-in page can say why and offer
+# "That wasn't me".
+SESSION_REPLACED_BY = "hmis_replaced_by_event"
 
 
 def device_fingerprint(ip_address, user_agent) -> str:
@@ -439,14 +452,18 @@ def claim_live_session(*, user, session_key, ip_address=None, fingerprint=""):
         old = Session.objects.filter(session_key=previous, expire_date__gt=timezone.now()).first()
         if old is not None:
             same_device = bool(fingerprint) and old.get_decoded().get(SESSION_DEVICE) == fingerprint
-            old.delete()
-            if not same_device:
-                record_security_event(
+            if same_device:
+                old.delete()
+            else:
+                event = record_security_event(
                     kind=SecurityEvent.Kind.SESSION_REPLACED,
                     user=locked,
                     ip_address=ip_address,
                     detail="A sign-in from another address or browser ended the older session",
                 )
+                # Signed out (nothing of the sign-in is kept), but that browser learns why.
+                old.session_data = SessionStore().encode({SESSION_REPLACED_BY: str(event.pk)})
+                old.save()
     User.objects.filter(pk=user.pk).update(live_session_key=session_key)
     user.live_session_key = session_key
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from hmis.crypto import EncryptedCharField
+from hmis.crypto import EncryptedCharField, EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -61,6 +61,8 @@ class Agency(models.Model):
     )
     verification_method = models.CharField(max_length=200, blank=True)
     verification_notes = models.TextField(blank=True)
+    # Why the system admin last suspended the agency (free text, so encrypted).
+    suspension_reason = EncryptedTextField(max_length=500, blank=True)
     allowed_networks = ArrayField(
         models.CharField(max_length=64),
         default=list,

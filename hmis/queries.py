@@ -25,6 +25,12 @@ def get_user_for(user, user_id):
     return found
 
 
+def unused_backup_code_count(user) -> int:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user).count()
+
+
 def get_agency(agency_id):
     agency = Agency.objects.filter(pk=agency_id).first()
     if agency is None:

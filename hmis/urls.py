@@ -14,6 +14,7 @@ admin.site.password_change = lambda request, extra_context=None: redirect("chang
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("login/", auth.sign_in, name="login"),
+    path("login/not-me/", auth.session_not_me, name="login-not-me"),
     path("login/verify/", auth.second_factor, name="login-second-factor"),
     path("login/enrol/", auth.enrol, name="login-enrol"),
     path("logout/", auth.sign_out, name="logout"),

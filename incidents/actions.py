@@ -28,6 +28,7 @@ from incidents.models import (
     DEFAULT_SEVERITY,
     TRANSITIONS,
     AffectedClient,
+    BreachNotice,
     Category,
     CorrectiveAction,
     Determination,
@@ -318,6 +319,33 @@ def open_incident_from_security_event(*, event, rule, category, description, sev
     return incident, created
 
 
+@transaction.atomic
+def report_session_not_me(*, event_id):
+    """The holder of a session that a sign-in elsewhere ended says the sign-in
+    was not theirs. Called from the signed-out browser, so there is no acting
+    user: the caller has checked a signed token tied to that ended session.
+    Opens (or adds to) one incident per account; no client data."""
+    event = (
+        SecurityEvent.objects.select_related("agency", "user")
+        .filter(pk=event_id, kind=SecurityEvent.Kind.SESSION_REPLACED)
+        .first()
+    )
+    if event is None:
+        raise ValidationError("This report link is not valid.")
+    incident, _ = open_incident_from_security_event(
+        event=event,
+        rule="session_not_me",
+        category=Category.SUSPECTED_UNAUTHORIZED_ACCESS,
+        severity=Severity.HIGH,
+        description=(
+            f"The holder of account {event.username} reported, from the browser whose session was ended, "
+            "that the sign-in which ended it was not theirs."
+        ),
+    )
+    _timeline(incident, TimelineEntry.Kind.SECURITY_EVENT, note="Reported by the account holder: that wasn't me")
+    return incident
+
+
 # --- Triage and workflow ---------------------------------------------------------------------
 
 
@@ -437,10 +465,10 @@ def add_corrective_action(*, acting_user, incident, what, owner, due_on):
 
 @transaction.atomic
 def complete_corrective_action(*, acting_user, action):
-    """The owner or a triage user marks it done."""
+    """Its owner marks it done (the security officer then verifies it)."""
     incident = action.incident
     if acting_user.pk != action.owner_id:
-        _require_triage(acting_user, incident)
+        raise ValidationError(f"Only its owner, {action.owner.username}, marks this corrective action done.")
     action = CorrectiveAction.objects.select_for_update().get(pk=action.pk)
     if action.done_at is not None:
         raise ValidationError("This corrective action is already done.")
@@ -469,6 +497,84 @@ def verify_corrective_action(*, acting_user, action):
         action.save()
         _timeline(action.incident, TimelineEntry.Kind.ACTION_VERIFIED, actor=acting_user, note=action.what)
     return action
+
+
+@transaction.atomic
+def record_breach_notice(*, acting_user, incident, audience, notified_on, method, notified_count, sent_by, details=""):
+    """Record a breach notification that was made (to whom, when, how, by whom, how many).
+
+    For an incident whose breach determination is "yes"; the closing check
+    (``Incident.closing_problems``) needs one for each audience a deadline rule names.
+    """
+    _require_triage(acting_user, incident)
+    incident = _lock(incident)
+    errors = {}
+    if not incident.is_open:
+        raise ValidationError("This incident is closed: reopen it first.")
+    if incident.determination != Determination.BREACH:
+        errors["audience"] = "Record the breach determination as a breach before recording notifications."
+    if audience not in BreachNotice.Audience.values:
+        errors["audience"] = "Choose who was notified."
+    if method not in BreachNotice.Method.values:
+        errors["method"] = "Choose how they were notified."
+    if notified_on and notified_on > timezone.localdate():
+        errors["notified_on"] = "The date notified cannot be in the future."
+    if notified_on and notified_on < timezone.localtime(incident.discovered_at).date():
+        errors["notified_on"] = "The date notified cannot be before the incident was discovered."
+    sent_by, details = (sent_by or "").strip(), (details or "").strip()
+    if not sent_by:
+        errors["sent_by"] = "Say who sent the notification (a name or office)."
+    if errors:
+        raise ValidationError(errors)
+    clients = _affected_clients(incident)
+    _check_free_text("sent_by", sent_by, clients=clients)
+    _check_free_text("details", details, clients=clients)
+    notice = BreachNotice(
+        incident=incident,
+        audience=audience,
+        notified_on=notified_on,
+        method=method,
+        notified_count=notified_count,
+        sent_by=sent_by,
+        details=details,
+        recorded_by=acting_user,
+    )
+    notice.full_clean()
+    with acting_as(acting_user):
+        notice.save()
+        _timeline(
+            incident,
+            TimelineEntry.Kind.BREACH_NOTICE,
+            actor=acting_user,
+            note=f"{notice.get_audience_display()}: {notified_count} notified on {notified_on:%Y-%m-%d}",
+        )
+    return notice
+
+
+@transaction.atomic
+def reopen_incident(*, acting_user, incident, reason):
+    """A closed incident goes back to corrective action, with the reason on the timeline."""
+    _require_triage(acting_user, incident)
+    incident = _lock(incident)
+    if incident.is_open:
+        raise ValidationError("This incident is open already.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the incident is reopened."})
+    _check_free_text("reason", reason, clients=_affected_clients(incident))
+    incident.status = Status.CORRECTIVE_ACTION
+    incident.closed_at = None
+    with acting_as(acting_user):
+        incident.save()
+        _timeline(
+            incident,
+            TimelineEntry.Kind.REOPENED,
+            actor=acting_user,
+            note=reason,
+            from_status=Status.CLOSED,
+            to_status=Status.CORRECTIVE_ACTION,
+        )
+    return incident
 
 
 @transaction.atomic

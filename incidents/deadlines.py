@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from incidents.models import Determination, Incident
+from incidents.models import BreachNotice, Determination, Incident
+
+Audience = BreachNotice.Audience
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class DeadlineRule:
     name: str
     days: int
     applies: Callable[[Incident], bool]
+    # Who must have been told (a ``BreachNotice`` for each) to meet the rule.
+    audiences: tuple = (Audience.AFFECTED_PEOPLE,)
 
 
 def _affected(incident):
@@ -41,6 +45,7 @@ RULES = [
         "HIPAA: notify HHS and prominent media (500 or more affected)",
         60,
         lambda i: i.affected_count >= 500,
+        (Audience.HHS, Audience.MEDIA),
     ),
     DeadlineRule("wa_residents", "Washington (RCW 19.255.010): notify affected residents", 30, _in_washington),
     DeadlineRule(
@@ -48,6 +53,7 @@ RULES = [
         "Washington: notify the Attorney General (more than 500 residents)",
         30,
         lambda i: _in_washington(i) and i.affected_count > 500,
+        (Audience.STATE_AG,),
     ),
 ]
 
@@ -60,10 +66,16 @@ class Deadline:
     # discovery whatever the outcome, so the countdown is shown already.
     provisional: bool
     remaining: timedelta
+    # Audiences of the rule with no notification recorded yet (empty: met).
+    missing: tuple = ()
+
+    @property
+    def met(self):
+        return not self.missing and not self.provisional
 
     @property
     def overdue(self):
-        return self.remaining.total_seconds() < 0
+        return not self.met and self.remaining.total_seconds() < 0
 
     @property
     def countdown(self):
@@ -71,7 +83,13 @@ class Deadline:
         days, rest = divmod(seconds, 86400)
         hours = rest // 3600
         text = f"{days} day{'s' if days != 1 else ''} {hours} h"
+        if self.met:
+            return "notified (recorded)"
         return f"overdue by {text}" if self.overdue else f"{text} left"
+
+    @property
+    def missing_labels(self):
+        return [Audience(a).label for a in self.missing]
 
 
 def deadlines_for(incident, *, now=None) -> list[Deadline]:
@@ -83,8 +101,21 @@ def deadlines_for(incident, *, now=None) -> list[Deadline]:
     rules = [rule for rule in RULES if rule.applies(incident)]
     if provisional and not rules:
         rules = [RULES[0]]  # the clock runs from discovery while the assessment is open
+    recorded = set(incident.breach_notices.values_list("audience", flat=True)) if incident.pk else set()
     result = []
     for rule in rules:
         due = incident.discovered_at + timedelta(days=rule.days)
-        result.append(Deadline(rule, due, provisional, due - now))
+        missing = tuple(a for a in rule.audiences if a not in recorded)
+        result.append(Deadline(rule, due, provisional, due - now, missing))
     return result
+
+
+def unrecorded_notifications(incident) -> list[str]:
+    """For a confirmed breach: each required notification with no record yet."""
+    if incident.determination != Determination.BREACH:
+        return []
+    return [
+        f"Record the notification of {label.lower()} ({deadline.rule.name})."
+        for deadline in deadlines_for(incident)
+        for label in deadline.missing_labels
+    ]

@@ -69,11 +69,24 @@ def escalation_message(notification):
     )
 
 
+def _deadline_lines(incident):
+    """The notification deadlines not yet met, counting down (rule names and dates only)."""
+    from incidents.deadlines import deadlines_for
+
+    lines = [
+        f"Deadline: {d.rule.name}: due {timezone.localtime(d.due_at):%Y-%m-%d} ({d.countdown})"
+        for d in deadlines_for(incident)
+        if not d.met
+    ]
+    return ["", *lines] if lines else []
+
+
 def reminder_message(incident, address, number):
     lines = [
         f"Reminder {number}: this HMIS incident escalation has not been acknowledged.",
         "",
         *_facts(incident),
+        *_deadline_lines(incident),
         "",
         f"Acknowledge that you have it: {acknowledge_link(incident)}",
         "",

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from incidents.models import Category, Determination, Severity, Status
+from incidents.models import BreachNotice, Category, Determination, Severity, Status
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -30,22 +30,29 @@ class ReportForm(forms.Form):
         help_text=(
             "<strong>Do not type client names, dates of birth, SSNs or any other client information.</strong> "
             "Describe what happened, where and which systems or devices were involved. "
-            "If clients may be affected, pick them in the list below instead."
+            "If clients may be affected, find and tick them below instead."
         ),
     )
-    affected_clients = forms.MultipleChoiceField(
-        label="Affected clients (optional)",
+    client_search = forms.CharField(
+        label="Find affected clients (optional)",
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Your agency's clients, newest first, by reference code. Hold Ctrl (or Cmd) to pick several.",
+        max_length=20,
+        help_text="Type a client's reference code or initials (for example QZ), then Find. Only your own clients.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-picker": "search"}),
+    )
+    affected_clients = forms.MultipleChoiceField(
+        label="Affected clients",
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"data-picker": "choice"}),
     )
 
-    def __init__(self, *args, client_choices=(), **kwargs):
+    def __init__(self, *args, client_choices=(), can_pick=False, **kwargs):
         super().__init__(*args, **kwargs)
-        if client_choices:
+        if can_pick:
             self.fields["affected_clients"].choices = client_choices
         else:
             del self.fields["affected_clients"]
+            del self.fields["client_search"]
         if not self.is_bound:
             self.initial.setdefault("discovered_at", timezone.localtime().replace(second=0, microsecond=0))
 
@@ -110,6 +117,30 @@ class WaiverForm(forms.Form):
         label="Written waiver (why the open corrective actions need not block closing)",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class BreachNoticeForm(forms.Form):
+    audience = forms.ChoiceField(label="Who was notified?", choices=BreachNotice.Audience.choices)
+    notified_on = forms.DateField(label="Date notified", widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label="How?", choices=BreachNotice.Method.choices)
+    notified_count = forms.IntegerField(label="How many were notified?", min_value=0)
+    sent_by = forms.CharField(label="Sent by (a name or office)", max_length=200)
+    details = forms.CharField(
+        label="Details (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example the letter's reference or the HHS portal receipt. Do not type client names.",
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why reopen it?",
+        max_length=300,
+        error_messages={"required": "Say why the incident is reopened."},
+        help_text="Goes on the timeline. Do not type client names.",
     )
 
 

@@ -235,6 +235,13 @@ class Incident(models.Model):
                 problems.append("Record at least one corrective action (or a system administrator's waiver).")
             elif any(a.done_at is None for a in actions):
                 problems.append("Complete every corrective action (or a system administrator's waiver).")
+            elif any(a.verified_at is None for a in actions):
+                problems.append(
+                    "The security officer verifies every corrective action (or a system administrator's waiver)."
+                )
+        from incidents.deadlines import unrecorded_notifications  # the rules module imports this one
+
+        problems.extend(unrecorded_notifications(self))
         return problems
 
     def clean(self):
@@ -268,6 +275,8 @@ class TimelineEntry(models.Model):
         ACKNOWLEDGED = "acknowledged", "Escalation acknowledged"
         ESCALATION = "escalation", "Escalation"
         SECURITY_EVENT = "security_event", "Related security event"
+        BREACH_NOTICE = "breach_notice", "Breach notification recorded"
+        REOPENED = "reopened", "Reopened"
 
     id = models.BigAutoField(primary_key=True)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
@@ -386,7 +395,50 @@ class Notification(models.Model):
         return self.role != RecipientRole.VENDOR_SUPPORT
 
 
+class BreachNotice(models.Model):
+    """A breach notification that was made: to whom, when, how, by whom, how many.
+
+    The rules in ``incidents.deadlines`` say which audiences a breach must
+    reach; an incident with a breach determination cannot close while one of
+    them has no record here.
+    """
+
+    class Audience(models.TextChoices):
+        AFFECTED_PEOPLE = "affected_people", "The affected people"
+        HHS = "hhs", "HHS (Office for Civil Rights)"
+        MEDIA = "media", "Prominent media"
+        STATE_AG = "state_ag", "The state Attorney General"
+        HMIS_LEAD = "hmis_lead", "The HMIS lead"
+
+    class Method(models.TextChoices):
+        LETTER = "letter", "First-class letter"
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Telephone"
+        WEB_FORM = "web_form", "Online form or portal"
+        PRESS_RELEASE = "press_release", "Press release"
+        SUBSTITUTE = "substitute", "Substitute notice (website or media)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="breach_notices")
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    notified_on = models.DateField("date notified")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    notified_count = models.PositiveIntegerField("how many were notified")
+    # Who sent it (a name or office) and any details: free text, so encrypted.
+    sent_by = EncryptedCharField("sent by", max_length=200)
+    details = EncryptedTextField(max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["notified_on", "recorded_at"]
+
+    def __str__(self):
+        return f"Breach notice {self.pk}"
+
+
 register_audited(SecurityEvent)
+register_audited(BreachNotice)
 register_audited(Incident)
 register_audited(TimelineEntry)
 register_audited(CorrectiveAction)

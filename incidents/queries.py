@@ -4,6 +4,7 @@
 ``get_incident_for`` answers 404 for "missing" and "not yours" alike.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Q
@@ -76,6 +77,18 @@ def assignable_users(incident):
         )
         .distinct()
         .order_by("username")
+    )
+
+
+def corrective_action_owned_by(user, incident_id, action_id):
+    """The corrective action ``user`` owns, or None (its owner may mark it done
+    without otherwise seeing the incident)."""
+    from incidents.models import CorrectiveAction
+
+    return (
+        CorrectiveAction.objects.select_related("incident", "owner")
+        .filter(pk=action_id, incident_id=incident_id, owner=user)
+        .first()
     )
 
 
@@ -172,3 +185,62 @@ def security_dashboard(user, *, days=14, now=None):
         if item["day"] in days_map:
             days_map[item["day"]]["reveals"] += item["n"]
     return {"per_user": per_user, "per_day": list(days_map.values()), "since": since}
+
+
+# --- The security officer's home: incidents by what they wait for ---------------------------
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    incident: object
+    what: str
+    due: object  # a datetime or a date
+    countdown: str
+
+
+def incident_worklist(user) -> dict[str, list[WaitingItem]]:
+    """Open incidents ``user`` triages, by what they wait for: triage,
+    assessment, notifications due, actions due; each with its deadline,
+    soonest first. Empty lists for users who do not triage."""
+    from incidents.deadlines import deadlines_for, unrecorded_notifications
+    from incidents.models import Determination, Status
+
+    work = {"triage": [], "assessment": [], "notifications": [], "actions": []}
+    if not permissions.has_permission(user, permissions.TRIAGE_INCIDENTS):
+        return work
+    incidents = incidents_visible_to(user).exclude(status=Status.CLOSED)
+    if not user.is_system_admin:
+        incidents = incidents.filter(agency_id=user.agency_id)
+    for incident in incidents.prefetch_related("corrective_actions__owner")[:200]:
+        deadlines = deadlines_for(incident)
+        first = min(deadlines, key=lambda d: d.due_at) if deadlines else None
+        if incident.status == Status.REPORTED:
+            work["triage"].append(_item(incident, "Triage", first))
+        if incident.determination == Determination.UNDETERMINED:
+            work["assessment"].append(_item(incident, "Breach assessment", first))
+        if unrecorded_notifications(incident):
+            unmet = min((d for d in deadlines if not d.met), key=lambda d: d.due_at)
+            missing = ", ".join(label.lower() for d in deadlines for label in d.missing_labels)
+            work["notifications"].append(_item(incident, f"Notify {missing}", unmet))
+        for action in incident.corrective_actions.all():
+            if action.verified_at is None:
+                what = (
+                    "Verify a corrective action" if action.done_at else f"Corrective action ({action.owner.username})"
+                )
+                work["actions"].append(WaitingItem(incident, what, action.due_on, _days_left(action.due_on)))
+    for items in work.values():
+        items.sort(key=lambda item: str(item.due))
+    return work
+
+
+def _item(incident, what, deadline):
+    if deadline is None:
+        return WaitingItem(incident, what, "", "")
+    return WaitingItem(incident, what, deadline.due_at, deadline.countdown)
+
+
+def _days_left(due_on):
+    days = (due_on - timezone.localdate()).days
+    if days < 0:
+        return f"overdue by {-days} day{'s' if days != -1 else ''}"
+    return f"{days} day{'s' if days != 1 else ''} left"

@@ -5,13 +5,15 @@ a refused change leaves nothing changed (each action is one transaction)."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hmis import permissions
+from hmis.confirm import confirmation_page, plural
 from hmis.forms import apply_validation_error
 from hmis.permissions import (
     ACKNOWLEDGE_INCIDENTS,
@@ -27,14 +29,16 @@ from incidents import actions, queries
 from incidents.deadlines import deadlines_for
 from incidents.forms import (
     AssessmentForm,
+    BreachNoticeForm,
     CorrectiveActionForm,
     FilterForm,
     MoveForm,
+    ReopenForm,
     ReportForm,
     TriageForm,
     WaiverForm,
 )
-from incidents.models import Notification, RecipientRole, Status, TimelineEntry
+from incidents.models import Determination, Notification, RecipientRole, Status, TimelineEntry
 
 
 def _errors(error: ValidationError) -> str:
@@ -47,22 +51,51 @@ def _form_errors(form) -> str:
     )
 
 
-AFFECTED_CLIENT_CHOICES = 300
-
-
-def _affected_client_choices(request):
-    """The reporter's own clients as (id, "reference · initials") choices: masked
-    like any list, whatever the role; empty for roles that see no clients."""
+def _picker_label(client):
     from clients.masking import initials
-    from clients.queries import clients_listed_for
 
-    clients = clients_listed_for(request.user).order_by("-created_at")[:AFFECTED_CLIENT_CHOICES]
-    return [(str(c.pk), f"{c.reference} · {initials(c)}") for c in clients]
+    return f"{client.reference} · {initials(client)}"
+
+
+def _affected_client_choices(request, *, search=""):
+    """The clients ticked so far plus those the search finds: the reporter's own
+    clients only, as (id, "reference · initials"), masked like any list."""
+    from clients.queries import own_clients_among, pick_own_clients
+
+    ticked = own_clients_among(request.user, request.POST.getlist("affected_clients"))
+    found = [c for c in pick_own_clients(request.user, search) if c not in ticked]
+    return [(str(c.pk), _picker_label(c)) for c in ticked + found]
+
+
+def _can_pick_clients(user):
+    return has_permission(user, permissions.VIEW_CLIENTS) and bool(user.agency_id)
+
+
+@requires(REPORT_INCIDENTS)
+@require_POST
+def affected_client_search(request):
+    """The picker's as-you-type answer (JSON): the reporter's own clients
+    matching a reference code or initials. POST, so the typed text is never in a URL."""
+    from clients.queries import pick_own_clients
+
+    if not _can_pick_clients(request.user):
+        return JsonResponse({"clients": []})
+    found = pick_own_clients(request.user, request.POST.get("q", ""))
+    return JsonResponse({"clients": [{"id": str(c.pk), "label": _picker_label(c)} for c in found]})
 
 
 @requires(REPORT_INCIDENTS)
 def incident_report(request):
-    form = ReportForm(request.POST or None, client_choices=_affected_client_choices(request))
+    finding = "find_clients" in request.POST
+    form = ReportForm(
+        request.POST or None,
+        client_choices=_affected_client_choices(request, search=request.POST.get("client_search", "")),
+        can_pick=_can_pick_clients(request.user),
+    )
+    if finding:
+        # The no-JavaScript search: the same page with the matches to tick; nothing is sent yet.
+        form.errors.clear()
+        return render(request, "incidents/report.html", {"form": form, "searched": True})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -130,6 +163,8 @@ def incident_detail(request, incident_id):
         "deadlines": deadlines_for(incident),
         "timeline": incident.timeline.select_related("actor"),
         "corrective_actions": incident.corrective_actions.select_related("owner", "done_by", "verified_by"),
+        "breach_notices": incident.breach_notices.select_related("recorded_by"),
+        "my_open_actions": incident.corrective_actions.filter(owner=user, done_at__isnull=True),
         "escalated_roles": sorted({n.get_role_display() for n in incident.notifications.all()}),
         # Reference codes only: the incident pages never show who a client is.
         "affected_references": queries.affected_client_references(incident),
@@ -171,7 +206,12 @@ def incident_detail(request, incident_id):
             closing_problems=incident.closing_problems(),
             can_waive=has_permission(user, WAIVE_CORRECTIVE_ACTIONS) and not incident.waiver,
             waiver_form=WaiverForm(),
+            breach_notice_form=BreachNoticeForm(initial={"notified_count": incident.affected_count})
+            if incident.determination == Determination.BREACH
+            else None,
         )
+    if can_triage and not incident.is_open:
+        context["reopen_form"] = ReopenForm()
     return render(request, "incidents/detail.html", context)
 
 
@@ -197,14 +237,22 @@ def _triage_target(request, incident_id):
     return incident
 
 
-def _done(request, incident, ok_message, run):
+# The incident page's sections: a change returns to its own section.
+TRIAGE_SECTION, ASSESSMENT_SECTION, ACTIONS_SECTION, TIMELINE_SECTION = "triage", "assessment", "actions", "timeline"
+
+
+def _to_section(incident, section):
+    return redirect(reverse("incidents:detail", args=[incident.pk]) + f"#{section}")
+
+
+def _done(request, incident, ok_message, run, *, section):
     try:
         run()
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
         messages.success(request, ok_message)
-    return redirect("incidents:detail", incident_id=incident.pk)
+    return _to_section(incident, section)
 
 
 @requires(TRIAGE_INCIDENTS)
@@ -214,7 +262,7 @@ def incident_triage(request, incident_id):
     form = TriageForm(request.POST, assignable=queries.assignable_users(incident))
     if not form.is_valid():
         messages.error(request, _form_errors(form))
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, TRIAGE_SECTION)
     return _done(
         request,
         incident,
@@ -225,6 +273,7 @@ def incident_triage(request, incident_id):
             severity=form.cleaned_data["severity"],
             assigned_to=form.cleaned_data["assigned_to"],
         ),
+        section=TRIAGE_SECTION,
     )
 
 
@@ -235,13 +284,40 @@ def incident_move(request, incident_id):
     form = MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a status.")
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, TRIAGE_SECTION)
     to_status = form.cleaned_data["to_status"]
+    if to_status == Status.CLOSED and request.POST.get("confirmed") != "yes":
+        return _confirm_close(request, incident)
     return _done(
         request,
         incident,
         f"Status: {Status(to_status).label}.",
         lambda: actions.move_incident(acting_user=request.user, incident=incident, to_status=to_status),
+        section=TRIAGE_SECTION,
+    )
+
+
+def _confirm_close(request, incident):
+    """Closing asks once, saying what closing means for this incident."""
+    problems = incident.closing_problems()
+    if problems:
+        messages.error(request, " ".join(problems))
+        return _to_section(incident, TRIAGE_SECTION)
+    verified = incident.corrective_actions.filter(verified_at__isnull=False).count()
+    consequences = [
+        f"Incident {incident.reference} closes and its reminders stop.",
+        f"Breach determination: {incident.get_determination_display().lower()}; "
+        f"affected people: {incident.affected_count}.",
+        f"{plural(verified, 'corrective action')} verified"
+        + ("; a system administrator's waiver covers the rest." if incident.waiver else "."),
+    ]
+    return confirmation_page(
+        request,
+        title=f"Close incident {incident.reference}?",
+        consequences=consequences,
+        button="Close incident",
+        cancel_url=reverse("incidents:detail", args=[incident.pk]),
+        hidden={"to_status": Status.CLOSED, "confirmed": "yes"},
     )
 
 
@@ -252,7 +328,7 @@ def incident_assess(request, incident_id):
     form = AssessmentForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, ASSESSMENT_SECTION)
     data = form.cleaned_data
     return _done(
         request,
@@ -266,6 +342,7 @@ def incident_assess(request, incident_id):
             affected_state=data["affected_state"],
             summary=data["summary"],
         ),
+        section=ASSESSMENT_SECTION,
     )
 
 
@@ -276,7 +353,7 @@ def incident_waive(request, incident_id):
     form = WaiverForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, ACTIONS_SECTION)
     return _done(
         request,
         incident,
@@ -284,6 +361,7 @@ def incident_waive(request, incident_id):
         lambda: actions.waive_corrective_actions(
             acting_user=request.user, incident=incident, text=form.cleaned_data["waiver"]
         ),
+        section=ACTIONS_SECTION,
     )
 
 
@@ -294,7 +372,7 @@ def action_add(request, incident_id):
     form = CorrectiveActionForm(request.POST, owners=queries.action_owners(incident))
     if not form.is_valid():
         messages.error(request, _form_errors(form))
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return _to_section(incident, ACTIONS_SECTION)
     data = form.cleaned_data
     return _done(
         request,
@@ -303,6 +381,7 @@ def action_add(request, incident_id):
         lambda: actions.add_corrective_action(
             acting_user=request.user, incident=incident, what=data["what"], owner=data["owner"], due_on=data["due_on"]
         ),
+        section=ACTIONS_SECTION,
     )
 
 
@@ -313,16 +392,24 @@ def _corrective_action(incident, action_id):
     return action
 
 
-@requires(TRIAGE_INCIDENTS)
+@requires(REPORT_INCIDENTS)
 @require_POST
 def action_done(request, incident_id, action_id):
-    incident = _triage_target(request, incident_id)
-    action = _corrective_action(incident, action_id)
+    """Its owner marks it done; anyone else who may triage is told who must."""
+    action = queries.corrective_action_owned_by(request.user, incident_id, action_id)
+    if action is not None:
+        incident = action.incident
+    else:
+        if not has_permission(request.user, TRIAGE_INCIDENTS):
+            raise PermissionDenied
+        incident = _triage_target(request, incident_id)
+        action = _corrective_action(incident, action_id)
     return _done(
         request,
         incident,
         "Corrective action done.",
         lambda: actions.complete_corrective_action(acting_user=request.user, action=action),
+        section=ACTIONS_SECTION,
     )
 
 
@@ -336,6 +423,43 @@ def action_verify(request, incident_id, action_id):
         incident,
         "Corrective action verified.",
         lambda: actions.verify_corrective_action(acting_user=request.user, action=action),
+        section=ACTIONS_SECTION,
+    )
+
+
+@requires(TRIAGE_INCIDENTS)
+@require_POST
+def breach_notice_add(request, incident_id):
+    incident = _triage_target(request, incident_id)
+    form = BreachNoticeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _to_section(incident, ASSESSMENT_SECTION)
+    return _done(
+        request,
+        incident,
+        "Notification recorded.",
+        lambda: actions.record_breach_notice(acting_user=request.user, incident=incident, **form.cleaned_data),
+        section=ASSESSMENT_SECTION,
+    )
+
+
+@requires(TRIAGE_INCIDENTS)
+@require_POST
+def incident_reopen(request, incident_id):
+    incident = _triage_target(request, incident_id)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _to_section(incident, TRIAGE_SECTION)
+    return _done(
+        request,
+        incident,
+        "Incident reopened.",
+        lambda: actions.reopen_incident(
+            acting_user=request.user, incident=incident, reason=form.cleaned_data["reason"]
+        ),
+        section=TIMELINE_SECTION,
     )
 
 

@@ -235,6 +235,8 @@ def approve_release(*, acting_user, release) -> Release:
     pending release active. Its scope is checked again (a named partner may
     have lost its verification since)."""
     _require_decider(acting_user, release)
+    if release.has_evidence and not evidence_opened_by(acting_user, release):
+        raise ValidationError("Open the signed consent form on this page and check it before approving the release.")
     locked = _lock(release)
     if not locked.can_move_to(Release.Status.ACTIVE):
         raise IllegalTransition(locked.status, Release.Status.ACTIVE)
@@ -353,6 +355,16 @@ def record_evidence_viewed(*, acting_user, release) -> None:
     )
 
 
+def evidence_opened_by(user, release) -> bool:
+    """Whether ``user`` has opened this release's consent evidence (its access event)."""
+    return AccessEvent.objects.filter(
+        actor=user,
+        action=AccessEvent.Action.EVIDENCE_VIEW,
+        subject_id=release.client_id,
+        detail=f"Release {release.pk}",
+    ).exists()
+
+
 def record_summary_printed(*, acting_user, release) -> None:
     _require(acting_user, permissions.VIEW_RELEASES)
     _require_own_release(acting_user, release)
@@ -424,12 +436,17 @@ def verify_partner(*, acting_user, agency, method, notes=""):
 
 
 @transaction.atomic
-def suspend_partner(*, acting_user, agency):
-    """Suspend an agency: it can receive no share, and loses access to the ones it holds at once."""
+def suspend_partner(*, acting_user, agency, reason):
+    """Suspend an agency, saying why: it can receive no share, and loses access to the ones it holds at once."""
     _require(acting_user, permissions.MANAGE_PARTNERS)
     if agency.kind == Agency.Kind.LEAD:
         raise ValidationError("The HMIS lead organisation cannot be suspended here.")
-    hmis_actions.update_agency(acting_user=acting_user, agency=agency, status=Agency.Status.SUSPENDED)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the agency is suspended."})
+    hmis_actions.update_agency(
+        acting_user=acting_user, agency=agency, status=Agency.Status.SUSPENDED, suspension_reason=reason[:500]
+    )
     clients = {s.client for s in Share.objects.filter(to_agency=agency, status__in=Share.LIVE).select_related("client")}
     for client in clients:
         access.sync_grant(client=client, agency=agency, acting_user=acting_user)
@@ -454,7 +471,13 @@ def default_categories(purpose) -> frozenset:
 
 
 def _share_link(share):
-    return reverse("sharing:share-detail", args=[share.pk])
+    """The recipient agency's way to a referral: open while live, its status once ended."""
+    return reverse("sharing:share-notice", args=[share.pk])
+
+
+def _sent_share_link(share):
+    """The sending agency's page of a referral (status and history)."""
+    return reverse("sharing:share-sent", args=[share.pk])
 
 
 @transaction.atomic
@@ -568,7 +591,7 @@ def accept_share(*, acting_user, share, note=""):
     notify(
         recipients=users_holding(permissions.SEND_SHARES, agency=share.from_agency),
         text=f"Referral {share.reference} was accepted by {share.to_agency.name}.",
-        link=_share_link(share),
+        link=_sent_share_link(share),
     )
     return share
 
@@ -582,7 +605,7 @@ def decline_share(*, acting_user, share, note):
     notify(
         recipients=users_holding(permissions.SEND_SHARES, agency=share.from_agency),
         text=f"Referral {share.reference} was declined by {share.to_agency.name}.",
-        link=_share_link(share),
+        link=_sent_share_link(share),
     )
     return share
 

@@ -95,8 +95,8 @@ class DenyForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(
-        label="Note (optional)",
+        label="Why is the release revoked?",
         max_length=500,
-        required=False,
         help_text="For example how the client asked. Do not write personal details.",
+        error_messages={"required": "Say why the release is revoked."},
     )

@@ -125,3 +125,12 @@ class DisclosureForm(forms.Form):
         self.fields["categories"].choices = DataCategory.choices
         self.fields["purpose"].choices = Purpose.choices
         self.fields["method"].choices = Disclosure.Method.choices
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the agency suspended?",
+        max_length=500,
+        help_text="For example a lapsed agreement or a reported breach. No client details.",
+        error_messages={"required": "Say why the agency is suspended."},
+    )

@@ -562,3 +562,19 @@ def get_pressure_report_for(user, report_id) -> PressureReport:
     if found is None:
         raise Http404
     return found
+
+
+def live_referral_counts(**filters) -> list[tuple[str, int]]:
+    """(recipient agency name, live referrals) for the live shares matching
+    ``filters``: what a revocation or a suspension takes away, for its
+    confirmation page."""
+    from django.db.models import Count
+
+    rows = (
+        access.live_shares()
+        .filter(**filters)
+        .values("to_agency__name")
+        .annotate(count=Count("pk"))
+        .order_by("to_agency__name")
+    )
+    return [(row["to_agency__name"], row["count"]) for row in rows]

@@ -4,11 +4,13 @@ and contacts. Only the system admin verifies, suspends or reinstates."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
+from hmis.confirm import confirmation_page, plural
 from hmis.permissions import MANAGE_PARTNERS, VIEW_PARTNERS, has_permission, requires
 from sharing import actions, queries
-from sharing.forms_shares import PartnerContactForm, VerificationForm
+from sharing.forms_shares import PartnerContactForm, SuspendForm, VerificationForm
 
 
 @requires(VIEW_PARTNERS)
@@ -52,16 +54,34 @@ def partner_verify(request, agency_id):
 
 
 @requires(MANAGE_PARTNERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def partner_suspend(request, agency_id):
+    """GET: what suspending takes away, and the reason; POST: suspend."""
     agency = queries.get_partner(agency_id)
-    try:
-        actions.suspend_partner(acting_user=request.user, agency=agency)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{agency.name} is suspended: it receives no referrals and lost access to open ones.")
-    return redirect("sharing:partner-detail", agency_id=agency.pk)
+    form = SuspendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.suspend_partner(acting_user=request.user, agency=agency, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, f"{agency.name} is suspended: it receives no referrals and lost access to open ones."
+            )
+        return redirect("sharing:partner-detail", agency_id=agency.pk)
+    [(_, count)] = queries.live_referral_counts(to_agency=agency) or [(agency.name, 0)]
+    return confirmation_page(
+        request,
+        title=f"Suspend {agency.name}?",
+        consequences=[
+            f"{agency.name} loses access to {plural(count, 'referral')} now.",
+            f"{agency.name} receives no new referrals until it is reinstated.",
+        ],
+        button="Suspend this agency",
+        cancel_url=reverse("sharing:partner-detail", args=[agency.pk]),
+        form=form,
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @requires(MANAGE_PARTNERS)

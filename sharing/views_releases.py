@@ -12,9 +12,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from hmis.confirm import confirmation_page, plural
 from hmis.forms import apply_validation_error
 from hmis.permissions import DECIDE_RELEASES, RECORD_RELEASES, REVOKE_RELEASES, VIEW_RELEASES, requires
 from hmis.uploads import accepts_upload
@@ -117,7 +119,7 @@ def release_create(request, client_id):
     )
 
 
-def _detail_context(request, release, *, deny_form=None, revoke_form=None):
+def _detail_context(request, release, *, deny_form=None):
     from hmis.privacy import privacy_screen_on
 
     privacy = privacy_screen_on(request)
@@ -127,8 +129,8 @@ def _detail_context(request, release, *, deny_form=None, revoke_form=None):
         "release": release,
         "client": release.client,
         "history": release.status_changes.select_related("changed_by"),
+        "evidence_to_open": release.has_evidence and not actions.evidence_opened_by(request.user, release),
         "deny_form": deny_form or DenyForm(),
-        "revoke_form": revoke_form or RevokeForm(),
         "privacy": privacy,
     }
 
@@ -149,8 +151,6 @@ def release_approve(request, release_id):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Release approved for client {release.client.reference}.")
-    if request.POST.get("next") == "queue":
-        return redirect("sharing:release-queue")
     return redirect("sharing:release-detail", release_id=release.pk)
 
 
@@ -175,11 +175,12 @@ def release_deny(request, release_id):
 
 
 @requires(REVOKE_RELEASES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def release_revoke(request, release_id):
+    """GET: what revoking takes away, and the reason; POST: revoke."""
     release = queries.get_release_for(request.user, release_id)
-    form = RevokeForm(request.POST)
-    if form.is_valid():
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             actions.revoke_release(acting_user=request.user, release=release, reason=form.cleaned_data["reason"])
         except ValidationError as error:
@@ -187,8 +188,19 @@ def release_revoke(request, release_id):
         else:
             messages.success(request, "Release revoked. Nothing more is shared under it, from now on.")
         return redirect("sharing:release-detail", release_id=release.pk)
-    return render(
-        request, "sharing/releases/detail.html", _detail_context(request, release, revoke_form=form), status=400
+    consequences = [
+        f"{name} loses access to {plural(count, 'referral')} now."
+        for name, count in queries.live_referral_counts(release=release)
+    ] or ["No referral is open under this release."]
+    consequences.append("Nothing more can be shared under this release; the client must sign a new one.")
+    return confirmation_page(
+        request,
+        title=f"Revoke the release for client {release.client.reference}?",
+        consequences=consequences,
+        button="Revoke release",
+        cancel_url=reverse("sharing:release-detail", args=[release.pk]),
+        form=form,
+        status=400 if request.method == "POST" else 200,
     )
 
 

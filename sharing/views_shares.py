@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from clients import queries as client_queries
+from hmis import reveal_once
 from hmis.forms import apply_validation_error
 from hmis.permissions import (
     RECEIVE_SHARES,
@@ -128,6 +129,19 @@ def _detail_context(request, share, *, revealed="", reveal_form=None):
 
 
 @requires(RECEIVE_SHARES)
+def share_notice(request, share_id):
+    """Where the recipient's notices and e-mails about a referral lead: the
+    referral while it is open, afterwards its status without the client (so
+    an old notice never ends on "not found")."""
+    share = queries.get_received_share_for(request.user, share_id)
+    try:
+        queries.get_share_for(request.user, share_id)
+    except Http404:
+        return render(request, "sharing/shares/ended.html", {"share": share})
+    return redirect("sharing:share-detail", share_id=share.pk)
+
+
+@requires(RECEIVE_SHARES)
 def share_detail(request, share_id):
     share = queries.get_share_for(request.user, share_id)
     actions.record_share_opened(acting_user=request.user, share=share)
@@ -137,12 +151,12 @@ def share_detail(request, share_id):
 @requires(RECEIVE_SHARES)
 @require_POST
 def share_reveal(request, share_id):
+    """Record the reveal, then redirect to the referral showing the field once."""
     share = queries.get_share_for(request.user, share_id)
     if not has_permission(request.user, REVEAL_CLIENT_PII):
         raise PermissionDenied
     view = queries.shared_client_view(share, client_queries.viewer_for(request))
     form = ShareRevealForm(request.POST, fields=view.revealable)
-    revealed = ""
     if form.is_valid():
         try:
             revealed = actions.reveal_shared_field(
@@ -155,8 +169,22 @@ def share_reveal(request, share_id):
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-    context = _detail_context(request, share, revealed=revealed, reveal_form=None if revealed else form)
-    return render(request, "sharing/shares/detail.html", context, status=200 if revealed else 400)
+        else:
+            token = reveal_once.hold(request, subject_id=share.pk, field=revealed)
+            return redirect("sharing:share-revealed", share_id=share.pk, token=token)
+    return render(request, "sharing/shares/detail.html", _detail_context(request, share, reveal_form=form), status=400)
+
+
+@requires(RECEIVE_SHARES)
+def share_revealed(request, share_id, token):
+    """The referral with the field a reveal just recorded, shown once; records nothing more."""
+    share = queries.get_share_for(request.user, share_id)
+    if not has_permission(request.user, REVEAL_CLIENT_PII):
+        raise PermissionDenied
+    field = reveal_once.take(request, token, subject_id=share.pk)
+    context = _detail_context(request, share, revealed=field)
+    context["reveal_used"] = not field
+    return render(request, "sharing/shares/detail.html", context)
 
 
 @requires(RECEIVE_SHARES)

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.staticfiles import finders
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -34,7 +36,7 @@ from hmis.forms import (
 from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from hmis.network import client_ip
 from hmis.permissions import SIGNED_IN, enrolment_step, password_only, public, requires, standing_exempt
-from incidents.actions import record_security_event
+from incidents.actions import record_security_event, report_session_not_me
 from incidents.models import SecurityEvent
 
 ENROL_DEVICE = "hmis_enrol_device"
@@ -85,10 +87,18 @@ def sign_in(request):
                 return redirect("login-second-factor")
             return redirect("login-enrol")
     ended = request.GET.get("ended")
+    replaced_by = request.session.get(actions.SESSION_REPLACED_BY)
+    if replaced_by is not None:
+        ended = "replaced"
     return render(
         request,
         "hmis/login.html",
-        {"form": form, "ended_message": ENDED_MESSAGES.get(ended), "lead_name": settings.HMIS_LEAD_NAME},
+        {
+            "form": form,
+            "ended_message": ENDED_MESSAGES.get(ended),
+            "lead_name": settings.HMIS_LEAD_NAME,
+            "not_me_token": signing.dumps(replaced_by, salt=NOT_ME_SALT) if replaced_by is not None else "",
+        },
     )
 
 
@@ -284,6 +294,46 @@ def change_password(request):
             messages.success(request, "Your password is changed.")
             return redirect("dashboard")
     return render(request, "hmis/change_password.html", {"form": form})
+
+
+NOT_ME_SALT = "hmis.session-not-me"
+NOT_ME_MAX_AGE = 7 * 24 * 3600
+NOT_ME_REFUSALS_PER_ADDRESS_PER_HOUR = 20  # against guessing; a real report needs its browser's session
+
+
+@public
+@require_POST
+def session_not_me(request):
+    """ "That wasn't me", from the browser whose session a sign-in elsewhere ended.
+
+    Public (that browser is signed out) but bound to it: the signed token must
+    name the security event kept in this browser's ended session, which is
+    then forgotten, so each ended session reports once. CSRF-protected and
+    limited per address. Opens an incident through ``incidents.actions``.
+    """
+    refusals_key = f"hmis:not-me-refused:{client_ip(request) or 'unknown'}"
+    if cache.get(refusals_key, 0) >= NOT_ME_REFUSALS_PER_ADDRESS_PER_HOUR:
+        refused = "Too many reports from here. Call your agency's security officer."
+        return render(request, "hmis/session_not_me.html", {"refused": refused}, status=429)
+    try:
+        event_id = signing.loads(request.POST.get("token", ""), salt=NOT_ME_SALT, max_age=NOT_ME_MAX_AGE)
+    except signing.BadSignature:
+        event_id = None
+    if event_id is None or event_id != request.session.get(actions.SESSION_REPLACED_BY):
+        cache.add(refusals_key, 0, 3600)
+        cache.incr(refusals_key)
+        return render(
+            request,
+            "hmis/session_not_me.html",
+            {
+                "refused": "This report could not be matched to a session ended in this browser. "
+                "Call your agency's security officer."
+            },
+            status=400,
+        )
+    incident = report_session_not_me(event_id=event_id)
+    request.session.pop(actions.SESSION_REPLACED_BY, None)
+    return render(request, "hmis/session_not_me.html", {"reference": incident.reference})
 
 
 @public

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from hmis import permissions, queries
 from hmis.models import Role
 from hmis.permissions import SIGNED_IN, has_permission, requires
-from incidents.queries import open_actions_owned_by, security_events_visible_to
+from incidents.queries import incident_worklist, open_actions_owned_by, security_events_visible_to
 from sharing.queries import dashboard_releases_for, dashboard_work_for
 
 
@@ -21,6 +21,8 @@ def dashboard(request):
         context["training_attention"] = [u for u in active if not u.training_current() or u.training_due_soon()]
     context["my_corrective_actions"] = list(open_actions_owned_by(user))
     context["is_case_worker"] = user.has_role(Role.INTAKE, Role.SUPERVISOR)
+    if has_permission(user, permissions.TRIAGE_INCIDENTS):
+        context["incident_worklist"] = incident_worklist(user)
     context.update(dashboard_releases_for(user))
     context.update(dashboard_work_for(user))
     return render(request, "hmis/dashboard.html", context)

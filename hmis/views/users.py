@@ -3,9 +3,11 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from hmis import actions, queries
+from hmis.confirm import confirmation_page, plural
 from hmis.forms import InviteUserForm, RolesForm, TrainingForm, apply_validation_error
 from hmis.models import Agency
 from hmis.network import client_ip
@@ -84,9 +86,21 @@ def user_detail(request, user_id):
 
 
 @requires(MANAGE_USERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def user_deactivate(request, user_id):
+    """GET: what deactivating does; POST: deactivate."""
     subject = queries.get_user_for(request.user, user_id)
+    if request.method == "GET":
+        return confirmation_page(
+            request,
+            title=f"Deactivate {subject.username}?",
+            consequences=[
+                f"{subject.username} is signed out now, on every device.",
+                f"{subject.username} can no longer sign in until an HMIS lead reactivates the account.",
+            ],
+            button="Deactivate and sign out now",
+            cancel_url=reverse("user-detail", args=[subject.pk]),
+        )
     try:
         actions.deactivate_user(acting_user=request.user, user=subject, ip_address=client_ip(request))
     except ValidationError as error:
@@ -137,9 +151,24 @@ def user_training(request, user_id):
 
 
 @requires(MANAGE_USERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def user_reset_sign_in(request, user_id):
+    """GET: what a reset does; POST: reset."""
     subject = queries.get_user_for(request.user, user_id)
+    if request.method == "GET":
+        codes = queries.unused_backup_code_count(subject)
+        return confirmation_page(
+            request,
+            title=f"Reset {subject.username}'s sign-in?",
+            consequences=[
+                f"{subject.username}'s password, authenticator app and {plural(codes, 'unused backup code')} "
+                "stop working now, and any session of theirs ends.",
+                "A new one-time link to set a password goes to the e-mail address on file.",
+                "Check it is really them first, by calling a number already on file.",
+            ],
+            button="Reset sign-in",
+            cancel_url=reverse("user-detail", args=[subject.pk]),
+        )
     try:
         actions.reset_sign_in(acting_user=request.user, user=subject)
     except ValidationError as error:

@@ -50,10 +50,15 @@ EXPECTATIONS = {
     "clients:detail": Expect(allowed=HARBOR_ROLES, outsiders=OTHER_ROLES, kwargs=harbor_client),
     "clients:reveal": Expect(
         allowed=STAFF,
+        ok=302,
         outsiders=OTHER_STAFF,
         method="post",
         data={"field": "ssn", "reason": "service"},
         kwargs=harbor_client,
+    ),
+    # A used or unknown token shows the masked page.
+    "clients:revealed": Expect(
+        allowed=STAFF, outsiders=OTHER_STAFF, kwargs=lambda w: {**harbor_client(w), "token": "no-such-token"}
     ),
     # Only staff named on a confidential record see it (its creator here): others get 404.
     "clients:named-staff": Expect(

@@ -19,6 +19,8 @@ def harbor_agency(world):
 EXPECTATIONS = {
     "dashboard": Expect(allowed=SIGNED_IN),
     "login": Expect(public=True, overrides={p: 302 for p in SIGNED_IN}),
+    # Public (the browser is signed out), but only with a token for a session ended in that browser.
+    "login-not-me": Expect(public=True, ok=400, method="post"),
     "login-second-factor": Expect(
         overrides={"anonymous": "login", "password_only": 200, **{p: 302 for p in SIGNED_IN}}
     ),

@@ -49,6 +49,7 @@ OUTSIDERS = ("other_intake", "other_supervisor", "other_security_officer", "othe
 EXPECTATIONS = {
     "incidents:list": Expect(allowed=SIGNED_IN),
     "incidents:report": Expect(allowed=SIGNED_IN),
+    "incidents:report-client-search": Expect(allowed=SIGNED_IN, method="post", data={"q": "CL"}),
     "incidents:dashboard": Expect(allowed=TRIAGE, overrides={"other_security_officer": 200}),
     # Harbor's supervisor did not report it: 404 like an outsider.
     "incidents:detail": Expect(allowed=VIEWERS, outsiders=("supervisor", *OUTSIDERS), kwargs=incident),
@@ -70,6 +71,19 @@ EXPECTATIONS = {
     "incidents:action-add": Expect(
         allowed=TRIAGE, ok=302, outsiders=("other_security_officer",), method="post", kwargs=incident
     ),
+    # Refused with a message (not a breach; not closed), after the same checks as any change.
+    "incidents:breach-notice-add": Expect(
+        allowed=TRIAGE, ok=302, outsiders=("other_security_officer",), method="post", kwargs=incident
+    ),
+    "incidents:reopen": Expect(
+        allowed=TRIAGE,
+        ok=302,
+        outsiders=("other_security_officer",),
+        method="post",
+        kwargs=incident,
+        data={"reason": "New facts."},
+    ),
+    # Its owner (the security officer here) marks it done; the system admin is told who must.
     "incidents:action-done": Expect(
         allowed=TRIAGE, ok=302, outsiders=("other_security_officer",), method="post", kwargs=corrective_action
     ),

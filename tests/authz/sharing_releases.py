@@ -67,7 +67,9 @@ EXPECTATIONS = {
         data={"reason": "The form is not signed."},
         kwargs=pending,
     ),
-    "sharing:release-revoke": Expect(allowed=STAFF, ok=302, outsiders=OTHER_STAFF, method="post", kwargs=active),
+    "sharing:release-revoke": Expect(
+        allowed=STAFF, ok=302, outsiders=OTHER_STAFF, method="post", kwargs=active, data={"reason": "Client asked."}
+    ),
     "sharing:release-evidence": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=pending),
     "sharing:release-print": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=pending),
 }

@@ -48,7 +48,9 @@ EXPECTATIONS = {
     "sharing:partner-verify": Expect(
         allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency, data={"verification_method": "Call-back"}
     ),
-    "sharing:partner-suspend": Expect(allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency),
+    "sharing:partner-suspend": Expect(
+        allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency, data={"reason": "Agreement lapsed."}
+    ),
     "sharing:partner-reinstate": Expect(allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency),
     "sharing:partner-contact-add": Expect(
         allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency, data={"name": "Sam Contact"}
@@ -66,8 +68,17 @@ EXPECTATIONS = {
     ),
     # The recipient (eastside) opens a referral; the sender has its own page.
     "sharing:share-detail": Expect(allowed=OTHER_STAFF, outsiders=STAFF, kwargs=share),
+    "sharing:share-notice": Expect(allowed=OTHER_STAFF, ok=302, outsiders=STAFF, kwargs=share),
     "sharing:share-reveal": Expect(
-        allowed=OTHER_STAFF, outsiders=STAFF, kwargs=share, method="post", data={"field": "phone", "reason": "service"}
+        allowed=OTHER_STAFF,
+        ok=302,
+        outsiders=STAFF,
+        kwargs=share,
+        method="post",
+        data={"field": "phone", "reason": "service"},
+    ),
+    "sharing:share-revealed": Expect(
+        allowed=OTHER_STAFF, outsiders=STAFF, kwargs=lambda w: {**share(w), "token": "no-such-token"}
     ),
     "sharing:share-accept": Expect(allowed=OTHER_STAFF, ok=302, outsiders=STAFF, kwargs=share, method="post"),
     "sharing:share-decline": Expect(

@@ -57,7 +57,9 @@ def test_reveal_shows_one_field_for_this_page_view_and_is_recorded(intake, clien
     client = make_client(intake)
     browser = client_for(intake)
     response = browser.post(
-        f"/clients/{client.pk}/reveal/", {"field": "ssn", "reason": "other", "reason_text": "Benefits application"}
+        f"/clients/{client.pk}/reveal/",
+        {"field": "ssn", "reason": "other", "reason_text": "Benefits application"},
+        follow=True,
     )
     assert response.status_code == 200
     page = text(response)
@@ -74,8 +76,14 @@ def test_reveal_shows_one_field_for_this_page_view_and_is_recorded(intake, clien
 def test_reveal_phone_and_address(intake, client_for):
     client = make_client(intake)
     browser = client_for(intake)
-    assert CANARY_PHONE in text(browser.post(f"/clients/{client.pk}/reveal/", {"field": "phone", "reason": "service"}))
-    page = text(browser.post(f"/clients/{client.pk}/reveal/", {"field": "last_permanent_address", "reason": "service"}))
+    assert CANARY_PHONE in text(
+        browser.post(f"/clients/{client.pk}/reveal/", {"field": "phone", "reason": "service"}, follow=True)
+    )
+    page = text(
+        browser.post(
+            f"/clients/{client.pk}/reveal/", {"field": "last_permanent_address", "reason": "service"}, follow=True
+        )
+    )
     assert CANARY_ADDRESS in page and CANARY_PHONE not in page
 
 

@@ -44,7 +44,7 @@ def exercise_everything(intake, supervisor, client_for):
     browser = client_for(supervisor)
     responses = [
         browser.get(f"/clients/{client.pk}/"),
-        browser.post(f"/clients/{client.pk}/reveal/", {"field": "ssn", "reason": "service"}),
+        browser.post(f"/clients/{client.pk}/reveal/", {"field": "ssn", "reason": "service"}, follow=True),
         browser.post("/clients/intake/", {"first_name": CANARY_FIRST, "last_name": CANARY_LAST}),
         browser.get("/clients/"),
     ]

@@ -1,7 +1,8 @@
 """In Chromium: intake reports a lost laptop; the security officer finds it on
-the security dashboard, triages it, records the assessment, adds and
-completes a corrective action and closes it. A real worker escalates to the
-four recipients through a real SMTP server."""
+the security dashboard, triages it, records the assessment and adds a
+corrective action that its owner completes and the officer verifies, then
+closes it. A real worker escalates to the four recipients through a real
+SMTP server."""
 
 import re
 from datetime import timedelta
@@ -64,12 +65,21 @@ def test_lost_laptop_from_report_to_closed(
         officer.get_by_role("button", name="Save assessment").click()
         expect(officer.get_by_text("Assessment saved.")).to_be_visible()
         officer.get_by_label("What will be done").fill("Enable remote wipe on every laptop")
-        officer.get_by_label("Owner").select_option(label=security_officer.username)
+        officer.get_by_label("Owner").select_option(label=intake.username)
         officer.get_by_label("Due").fill((timezone.localdate() + timedelta(days=7)).isoformat())
         officer.get_by_role("button", name="Add corrective action").click()
         expect(officer.get_by_text("Corrective action added.")).to_be_visible()
-        officer.get_by_role("button", name="Mark done").click()
-        expect(officer.get_by_text("Corrective action done.")).to_be_visible()
+        # Its owner, the reporter, marks it done; the security officer verifies it, then closes.
+        expect(officer.get_by_text("waiting for its owner")).to_be_visible()
+        page.goto(f"/incidents/{incident.pk}/")
+        page.get_by_role("button", name="Mark done").click()
+        expect(page.get_by_text("Corrective action done.")).to_be_visible()
+        officer.reload()
+        officer.get_by_role("button", name="Verify").click()
+        expect(officer.get_by_text("Corrective action verified.")).to_be_visible()
+        assert officer.url.endswith("#actions")
+        officer.get_by_role("button", name="Close incident").click()
+        expect(officer.locator("#confirm-consequences")).to_contain_text("1 corrective action verified")
         officer.get_by_role("button", name="Close incident").click()
         expect(officer.get_by_text("Status: Closed.")).to_be_visible()
     finally:

@@ -35,7 +35,8 @@ def test_release_recorded_approved_shown_and_revoked(page, browser, live_server,
     expect(page.locator("#release-status")).to_have_text("Waiting for a supervisor")
     release_url = page.url
 
-    # The supervisor approves it from the queue on the dashboard (another browser context).
+    # The supervisor reviews it from the queue on the dashboard (another browser context),
+    # opens the signed form, then approves it on the release page.
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(15000)
     supervisor_page = context.new_page()
@@ -44,7 +45,16 @@ def test_release_recorded_approved_shown_and_revoked(page, browser, live_server,
         supervisor_page.goto("/")
         queue = supervisor_page.locator("#release-queue")
         expect(queue).to_contain_text(client.reference)
-        queue.get_by_role("button", name="Approve").click()
+        expect(queue.get_by_role("button", name="Approve")).to_have_count(0)
+        queue.get_by_role("link", name="Review").click()
+        supervisor_page.get_by_role("button", name="Approve").click()
+        expect(supervisor_page.locator(".flash-error").first).to_contain_text("Open the signed consent form")
+        with supervisor_page.context.expect_page() as evidence_tab:
+            supervisor_page.get_by_role("link", name="View the signed form").click()
+        evidence_tab.value.close()
+        supervisor_page.get_by_role("button", name="Approve").click()
+        expect(supervisor_page.locator("#release-status")).to_have_text("Active")
+        supervisor_page.goto("/")
         expect(supervisor_page.locator("#release-queue")).to_contain_text("Nothing is waiting")
     finally:
         context.close()
@@ -57,6 +67,9 @@ def test_release_recorded_approved_shown_and_revoked(page, browser, live_server,
 
     # Intake revokes it; it shows revoked.
     page.goto(release_url)
+    page.get_by_role("button", name="Revoke release…").click()
+    expect(page.locator("#confirm-consequences")).to_contain_text("No referral is open under this release.")
+    page.get_by_label("Why is the release revoked?").fill("The client asked in person.")
     page.get_by_role("button", name="Revoke release").click()
     expect(page.locator("#release-status")).to_have_text("Revoked")
     page.goto(f"/clients/{client.pk}/")

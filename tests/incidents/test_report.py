@@ -162,8 +162,12 @@ def test_the_reporter_links_affected_clients_by_picking_them(client_for, intake,
     from tests.clients.helpers import make_client
 
     exposed = make_client(intake, first_name="Canaryfirst", last_name="Canarylast", ssn="219870011")
-    form = client_for(intake).get(reverse("incidents:report")).content.decode()
-    assert exposed.reference in form and "C. C." in form and "Canaryfirst" not in form
+    http = client_for(intake)
+    # No list of every client: the reporter finds them by initials or reference code.
+    assert exposed.reference not in http.get(reverse("incidents:report")).content.decode()
+    found = http.post(reverse("incidents:report"), {**form_data(), "client_search": "CC", "find_clients": "1"})
+    assert exposed.reference in found.content.decode() and "C. C." in found.content.decode()
+    assert "Canaryfirst" not in found.content.decode() and not Incident.objects.exists()
     client_for(intake).post(reverse("incidents:report"), form_data(affected_clients=[str(exposed.pk)]))
     incident = Incident.objects.get()
     assert [a.client for a in incident.affected_clients.all()] == [exposed]
@@ -260,3 +264,41 @@ def test_later_free_text_naming_an_affected_client_is_refused(intake, security_o
         )
     incident.refresh_from_db()
     assert incident.summary == "" and not incident.corrective_actions.exists()
+
+
+def test_the_picker_searches_only_the_reporters_own_clients_as_they_type(client_for, intake, other_intake):
+    from tests.clients.helpers import make_client
+
+    ours = make_client(intake, first_name="Quentin", last_name="Zorro", ssn="219870021")
+    make_client(intake, first_name="Anna", last_name="Bell", ssn="219870022")
+    theirs = make_client(other_intake, first_name="Quinn", last_name="Zeta", ssn="219870023")
+    url = reverse("incidents:report-client-search")
+    by_initials = client_for(intake).post(url, {"q": "qz"}).json()["clients"]
+    assert [c["id"] for c in by_initials] == [str(ours.pk)] and by_initials[0]["label"] == f"{ours.reference} · Q. Z."
+    by_reference = client_for(intake).post(url, {"q": ours.reference[:8]}).json()["clients"]
+    assert str(ours.pk) in [c["id"] for c in by_reference]
+    assert client_for(other_intake).post(url, {"q": "QZ"}).json()["clients"] == [
+        {"id": str(theirs.pk), "label": f"{theirs.reference} · Q. Z."}
+    ]
+    assert client_for(intake).post(url, {"q": "Q"}).json()["clients"] == []  # too short to search
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_picker_offers_matches_as_the_reporter_types(page, intake):
+    from playwright.sync_api import expect
+
+    from tests.clients.helpers import make_client
+    from tests.conftest import sign_in_in_browser
+
+    ours = make_client(intake, first_name="Quentin", last_name="Zorro", ssn="219870031")
+    sign_in_in_browser(page, intake)
+    page.goto(reverse("incidents:report"))
+    page.get_by_label("Lost or stolen device").check()
+    page.get_by_label("What happened?").fill("Laptop left on the bus.")
+    page.get_by_label("When did it happen?").fill((timezone.localtime() - timedelta(hours=3)).strftime(FMT))
+    page.get_by_label("Find affected clients (optional)").press_sequentially("QZ")
+    page.get_by_label(f"{ours.reference} · Q. Z.").check()
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_text("Your report is")).to_be_visible()
+    assert [a.client_id for a in Incident.objects.get().affected_clients.all()] == [ours.pk]

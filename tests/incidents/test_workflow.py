@@ -26,6 +26,7 @@ def walk_to(incident, user, status):
 
 
 def ready_to_close(incident, officer):
+    """Assessed, and one corrective action done by its owner (the reporter) and verified by ``officer``."""
     actions.record_assessment(
         acting_user=officer,
         incident=incident,
@@ -38,10 +39,11 @@ def ready_to_close(incident, officer):
         acting_user=officer,
         incident=incident,
         what="Enable remote wipe on all laptops",
-        owner=officer,
+        owner=incident.reporter,
         due_on=timezone.localdate() + timedelta(days=7),
     )
-    actions.complete_corrective_action(acting_user=officer, action=action)
+    actions.complete_corrective_action(acting_user=incident.reporter, action=action)
+    actions.verify_corrective_action(acting_user=officer, action=action)
     return action
 
 
@@ -81,7 +83,7 @@ def test_cannot_close_without_determination_summary_and_done_actions(intake, sec
         acting_user=security_officer,
         incident=incident,
         what="Retrain on device storage",
-        owner=security_officer,
+        owner=intake,
         due_on=timezone.localdate(),
     )
     actions.record_assessment(
@@ -99,7 +101,10 @@ def test_cannot_close_without_determination_summary_and_done_actions(intake, sec
     assert "Complete every corrective action" in response.content.decode()
     incident.refresh_from_db()
     assert incident.status == Status.CORRECTIVE_ACTION and incident.closed_at is None
-    actions.complete_corrective_action(acting_user=security_officer, action=action)
+    actions.complete_corrective_action(acting_user=intake, action=action)
+    with pytest.raises(ValidationError, match="verifies every corrective action"):
+        actions.move_incident(acting_user=security_officer, incident=incident, to_status=Status.CLOSED)
+    actions.verify_corrective_action(acting_user=security_officer, action=action)
     incident = actions.move_incident(acting_user=security_officer, incident=incident, to_status=Status.CLOSED)
     assert incident.status == Status.CLOSED and incident.closed_at is not None
 

@@ -318,14 +318,6 @@ def test_the_supervisor_queue_is_on_the_dashboard(client_for, intake, supervisor
     assert "Releases to decide" not in client_for(intake).get(reverse("dashboard")).content.decode()
 
 
-def test_approving_from_the_queue(client_for, intake, supervisor, harbor_client, eastside):
-    release = record(intake, harbor_client, recipient_agencies=[eastside])
-    response = client_for(supervisor).post(reverse("sharing:release-approve", args=[release.pk]), {"next": "queue"})
-    assert response["Location"] == reverse("sharing:release-queue")
-    release.refresh_from_db()
-    assert release.status == Release.Status.ACTIVE
-
-
 def test_supervisor_cannot_approve_own_release_through_the_page(client_for, supervisor, harbor_client, eastside):
     release = record(supervisor, harbor_client, recipient_agencies=[eastside])
     assert client_for(supervisor).post(reverse("sharing:release-approve", args=[release.pk])).status_code == 403

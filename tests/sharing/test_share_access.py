@@ -187,7 +187,7 @@ def test_the_sweep_keeps_live_consented_grants(eastside, setup):
 
 def test_suspending_the_partner_cuts_access(client_for, system_admin, other_intake, eastside, setup):
     client, _release, share = setup
-    actions.suspend_partner(acting_user=system_admin, agency=eastside)
+    actions.suspend_partner(acting_user=system_admin, agency=eastside, reason="Verification lapsed.")
     assert Agency.objects.get(pk=eastside.pk).status == Agency.Status.SUSPENDED
     assert open_share(client_for(other_intake), share).status_code == 404
     assert not has_grant(client, eastside)
@@ -231,7 +231,9 @@ def test_the_recipient_cannot_reveal_on_the_client_page(client_for, other_intake
 def test_the_recipient_reveals_a_shared_field_with_a_reason(client_for, other_intake, setup):
     client, _release, share = setup
     http = client_for(other_intake)
-    response = http.post(reverse("sharing:share-reveal", args=[share.pk]), {"field": "phone", "reason": "service"})
+    response = http.post(
+        reverse("sharing:share-reveal", args=[share.pk]), {"field": "phone", "reason": "service"}, follow=True
+    )
     assert response.status_code == 200
     assert CANARY_PHONE in response.content.decode()
     event = AccessEvent.objects.get(action=AccessEvent.Action.REVEAL)

@@ -25,7 +25,7 @@ def test_the_recipient_staff_get_a_notice_without_pii(
     assert {n.recipient for n in notices} == {other_intake, other_supervisor}
     for notice in notices:
         assert_no_pii(notice.text)
-        assert notice.link == reverse("sharing:share-detail", args=[share.pk])
+        assert notice.link == reverse("sharing:share-notice", args=[share.pk])
         subject, body = email_for(notice)
         assert_no_pii(subject + body)
         assert share.reference in body and str(share.pk) in body
@@ -55,7 +55,7 @@ def test_a_real_worker_mails_the_referral_notice_with_no_pii(
     [mail] = smtp_sink.wait_for(1)
     assert mail["to"] == [other_intake.email]
     assert share.reference in mail["body"]
-    assert f"/sharing/referrals/{share.pk}/" in mail["body"]
+    assert f"/sharing/referrals/{share.pk}/notice/" in mail["body"]
     assert_no_pii(mail["body"] + str(mail["message"]["Subject"]))
     assert_no_pii(mail["message"].as_string())
     # Claimed once: a redelivery sends nothing more.

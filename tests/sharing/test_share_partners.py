@@ -41,11 +41,11 @@ def test_only_the_system_admin_verifies_or_suspends(request, persona, eastside):
     with pytest.raises(PermissionDenied):
         actions.verify_partner(acting_user=user, agency=eastside, method="I know them")
     with pytest.raises(PermissionDenied):
-        actions.suspend_partner(acting_user=user, agency=eastside)
+        actions.suspend_partner(acting_user=user, agency=eastside, reason="Verification lapsed.")
 
 
 def test_suspension_and_reinstatement(system_admin, eastside):
-    actions.suspend_partner(acting_user=system_admin, agency=eastside)
+    actions.suspend_partner(acting_user=system_admin, agency=eastside, reason="Verification lapsed.")
     eastside.refresh_from_db()
     assert eastside.status == Agency.Status.SUSPENDED and not eastside.can_receive_shares
     actions.reinstate_partner(acting_user=system_admin, agency=eastside)

@@ -117,7 +117,7 @@ def test_refused_to_an_unverified_partner(intake, supervisor, eastside, client_w
 
 
 def test_refused_to_a_suspended_partner(intake, system_admin, eastside, client_with_release):
-    actions.suspend_partner(acting_user=system_admin, agency=eastside)
+    actions.suspend_partner(acting_user=system_admin, agency=eastside, reason="Verification lapsed.")
     with pytest.raises(ValidationError) as refused:
         housing_share(intake, client_with_release, eastside)
     assert "to_agency" in refused.value.message_dict
