@@ -132,6 +132,21 @@ class MaskedClient:
         return masked
 
     @classmethod
+    def for_list(cls, client, viewer: Viewer):
+        """The clients list: name (initials under the privacy screen or without
+        name rights), birth year and agency; nothing that needs the SSN or contact."""
+        year = client.year_of_birth
+        return cls(
+            id=client.pk,
+            reference=client.reference,
+            agency_name=client.owning_agency.name,
+            name=initials(client) if (viewer.privacy or not viewer.names) else full_name(client),
+            confidential=client.confidential,
+            is_anonymous=client.is_anonymous,
+            birth_year=HIDDEN if viewer.privacy else (str(year) if year else NONE),
+        )
+
+    @classmethod
     def for_search(cls, client, viewer: Viewer):
         """Search results: initials, birth year and agency only."""
         return cls(

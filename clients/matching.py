@@ -25,7 +25,20 @@ initials_dob_bidx          first and last initials, DOB       names (not the ini
 ssn4_dob_bidx              SSN last four, DOB                 names
 ssn4_last_initial_bidx     SSN last four, last initial        DOB, first name
 ssn4_first_initial_bidx    SSN last four, first initial       DOB, last name
+name_neighbour_bidx        one name within one deletion,      one edit in either name
+(an array, GIN-indexed)    the other name exact               with no DOB or SSN, names
+                                                              swapped, a double name in part
 =========================  =================================  ===========================
+
+``name_neighbour_bidx`` makes a name-only query forgive one typo. For each
+name it holds a key per *deletion neighbour* (the name itself and the name
+with one letter removed) paired with the other name exactly; two spellings
+one edit apart (a letter deleted, inserted, changed, or two swapped) always
+share a neighbour. The pairing is unordered (first name or last name alike),
+so swapped names meet; each part of a hyphenated or double name is paired
+too; and each name's first letter with the other name lets an initial find
+the record. Keys are truncated to 24 bits: a row has about 16 of them, so at
+a million clients a bucket still holds a row or two besides the real ones.
 """
 
 import datetime
@@ -50,14 +63,56 @@ KEYS: dict[str, tuple[tuple[str, ...], int]] = {
     "ssn4_first_initial_bidx": (("ssn4", "first_initial"), 16),
 }
 INDEX_COLUMNS = tuple(KEYS)
+NEIGHBOUR_COLUMN = "name_neighbour_bidx"
+NEIGHBOUR_BITS = 24
+# Deleting a letter from a one- or two-letter name matches too much to help.
+NEIGHBOUR_MIN_LENGTH = 3
+_NAME_PARTS = re.compile(r"[\s\-]+")
 
 PER_KEY_LIMIT = 50
 CANDIDATE_CAP = 200
 STRONG_MATCH = 0.90
+INITIAL_MATCH = 0.90
+PART_MATCH = 0.95
+SWAPPED_MATCH = 0.95
 WEIGHTS = {"last": 0.35, "first": 0.25, "dob": 0.25, "ssn4": 0.15}
 
 PLACEHOLDER_DOBS = frozenset({datetime.date(1900, 1, 1)})
 _FOUR_DIGITS = re.compile(r"^\d{4}$")
+
+
+def deletion_neighbours(name: str) -> set[str]:
+    """The name and each spelling of it with one letter removed."""
+    if len(name) < NEIGHBOUR_MIN_LENGTH:
+        return {name}
+    return {name} | {name[:i] + name[i + 1 :] for i in range(len(name))}
+
+
+def name_parts(raw: str | None) -> tuple[str, ...]:
+    """The normalised parts of a hyphenated or double name ("Garcia-Lopez"), if more than one."""
+    parts = [p for p in (normalize_name(part) for part in _NAME_PARTS.split(raw or "")) if p]
+    return tuple(parts) if len(parts) > 1 else ()
+
+
+def _neighbour_key(value: str) -> int:
+    return int(blind_index(NEIGHBOUR_COLUMN, value, bits=NEIGHBOUR_BITS), 16)
+
+
+def stored_neighbour_keys(first_name, last_name) -> list[int] | None:
+    """The ``name_neighbour_bidx`` of a record: every spelling within one
+    deletion of each name (and of each part of a double name) paired with
+    the other name, and each name's initial paired with the other name."""
+    firsts = {normalize_name(first_name), *name_parts(first_name)} - {""}
+    lasts = {normalize_name(last_name), *name_parts(last_name)} - {""}
+    if not firsts or not lasts:
+        return None
+    values = set()
+    for names, others in ((firsts, lasts), (lasts, firsts)):
+        for name in names:
+            for other in others:
+                values |= {f"{d}|{other}" for d in deletion_neighbours(name)}
+                values.add(f"{name[0]}|{other}")
+    return sorted({_neighbour_key(v) for v in values})
 
 
 def is_placeholder_ssn(digits: str) -> bool:
@@ -91,10 +146,19 @@ class Pieces:
     last: str = ""
     dob: str = ""
     ssn4: str = ""
+    first_parts: tuple[str, ...] = ()
+    last_parts: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, *, first_name=None, last_name=None, dob=None, ssn=None):
-        return cls(normalize_name(first_name), normalize_name(last_name), usable_dob(dob), usable_ssn4(ssn))
+        return cls(
+            normalize_name(first_name),
+            normalize_name(last_name),
+            usable_dob(dob),
+            usable_ssn4(ssn),
+            name_parts(first_name),
+            name_parts(last_name),
+        )
 
     def part(self, name: str) -> str:
         if name == "last_ph":
@@ -119,6 +183,18 @@ class Pieces:
             out[column] = blind_index(column, "|".join(values), bits=bits) if all(values) else None
         return out
 
+    def neighbour_keys(self) -> list[int]:
+        """The keys a query looks up in ``name_neighbour_bidx``: the deletion
+        neighbours of each name as typed, paired with the other name as typed."""
+        if not self.first or not self.last:
+            return []
+        values = {f"{d}|{self.last}" for d in deletion_neighbours(self.first)}
+        values |= {f"{d}|{self.first}" for d in deletion_neighbours(self.last)}
+        # The spelling as typed first: if the cap cuts, it cuts the looser keys.
+        exact = [f"{self.first}|{self.last}", f"{self.last}|{self.first}"]
+        ordered = exact + sorted(values - set(exact))
+        return list(dict.fromkeys(_neighbour_key(v) for v in ordered))
+
     @property
     def filled(self) -> int:
         return sum(1 for v in (self.first, self.last, self.dob, self.ssn4) if v)
@@ -128,24 +204,43 @@ def candidate_ids(pieces: Pieces, *, exclude_id=None) -> list:
     """Ids of rows sharing any index key with ``pieces``: one indexed query,
     at most ``PER_KEY_LIMIT`` rows per key and ``CANDIDATE_CAP`` in all."""
     keys = {c: v for c, v in pieces.keys().items() if v}
-    if not keys:
+    neighbours = pieces.neighbour_keys()
+    if not keys and not neighbours:
         return []
     # Column names come from KEYS (a constant), values are parameters.
     assert set(keys) <= set(KEYS)
     branches = [
         f"(SELECT id FROM clients_client WHERE {column} = %s LIMIT {PER_KEY_LIMIT})"  # noqa: S608
         for column in keys
+    ] + [
+        f"(SELECT id FROM clients_client WHERE {NEIGHBOUR_COLUMN} @> ARRAY[%s]::integer[] LIMIT {PER_KEY_LIMIT})"  # noqa: S608
+        for _key in neighbours
     ]
-    sql = f"SELECT id FROM ({' UNION '.join(branches)}) AS candidates LIMIT {CANDIDATE_CAP + 1}"  # noqa: S608
+    sql = f"SELECT id FROM ({' UNION ALL '.join(branches)}) AS candidates LIMIT {3 * CANDIDATE_CAP}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(keys.values()))
-        ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, [*keys.values(), *neighbours])
+        # UNION ALL keeps the branches' order (the most specific keys first); dedupe here.
+        ids = list(dict.fromkeys(row[0] for row in cursor.fetchall()))
     ids = [i for i in ids if i != exclude_id]
     return ids[:CANDIDATE_CAP]
 
 
+def name_similarity(typed: str, stored: str, stored_parts: tuple[str, ...] = ()) -> float:
+    """Jaro-Winkler of a typed name against a stored one (or, a little lower,
+    one part of a stored double name); a typed initial scores 0.9 if it fits."""
+    if not typed or not stored:
+        return 0.0
+    if len(typed) == 1:
+        return INITIAL_MATCH if stored.startswith(typed) else 0.0
+    best = JaroWinkler.normalized_similarity(typed, stored)
+    for part in stored_parts:
+        best = max(best, PART_MATCH * JaroWinkler.normalized_similarity(typed, part))
+    return best
+
+
 def similarity(query: Pieces, candidate: Pieces) -> float:
-    """Weighted Jaro-Winkler similarity over the pieces the query has (0..1)."""
+    """Weighted similarity over the pieces the query has (0..1); names typed
+    the other way round count, a little lower."""
     total = weight_sum = 0.0
     for name, weight in WEIGHTS.items():
         q = getattr(query, name)
@@ -153,9 +248,22 @@ def similarity(query: Pieces, candidate: Pieces) -> float:
             continue
         weight_sum += weight
         c = getattr(candidate, name)
-        if c:
+        if c and name in ("dob", "ssn4"):
             total += weight * JaroWinkler.normalized_similarity(q, c)
+    as_typed = _names_score(query.first, query.last, candidate)
+    if query.first and query.last:
+        as_typed = max(as_typed, SWAPPED_MATCH * _names_score(query.last, query.first, candidate))
+    total += as_typed
     return total / weight_sum if weight_sum else 0.0
+
+
+def _names_score(first: str, last: str, candidate: Pieces) -> float:
+    score = 0.0
+    if first:
+        score += WEIGHTS["first"] * name_similarity(first, candidate.first, candidate.first_parts)
+    if last:
+        score += WEIGHTS["last"] * name_similarity(last, candidate.last, candidate.last_parts)
+    return score
 
 
 @dataclass

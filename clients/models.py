@@ -11,12 +11,13 @@ import secrets
 import uuid
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from clients import hud
-from clients.matching import INDEX_COLUMNS, KEYS
+from clients.matching import INDEX_COLUMNS, KEYS, NEIGHBOUR_COLUMN
 from hmis.audit import register_audited
 from hmis.crypto import (
     EncryptedCharField,
@@ -113,13 +114,17 @@ class Client(models.Model):
     ssn4_dob_bidx = _index_field()
     ssn4_last_initial_bidx = _index_field()
     ssn4_first_initial_bidx = _index_field()
+    name_neighbour_bidx = ArrayField(models.IntegerField(), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=[column], name=f"client_{column[:-5]}_idx", condition=Q(**{f"{column}__isnull": False}))
             for column in INDEX_COLUMNS
-        ] + [models.Index(fields=["owning_agency", "-created_at"], name="client_agency_created_idx")]
+        ] + [
+            models.Index(fields=["owning_agency", "-created_at"], name="client_agency_created_idx"),
+            GinIndex(fields=[NEIGHBOUR_COLUMN], name="client_name_neighbour_idx"),
+        ]
 
     def __str__(self):
         return f"Client {self.reference}"
@@ -131,11 +136,12 @@ class Client(models.Model):
 
     def refresh_indexes(self):
         """Recompute the blind indexes from the current (plaintext) values."""
-        from clients.matching import Pieces
+        from clients.matching import Pieces, stored_neighbour_keys
 
         keys = Pieces.of(first_name=self.first_name, last_name=self.last_name, dob=self.dob, ssn=self.ssn).keys()
         for column in KEYS:
             setattr(self, column, keys[column])
+        self.name_neighbour_bidx = stored_neighbour_keys(self.first_name, self.last_name)
 
     @property
     def year_of_birth(self):
@@ -243,7 +249,7 @@ class PossibleDuplicate(models.Model):
 
 register_audited(Project)
 # The index columns are derived from encrypted values: keep them out of the diff too.
-register_audited(Client, exclude=list(INDEX_COLUMNS))
+register_audited(Client, exclude=[*INDEX_COLUMNS, NEIGHBOUR_COLUMN])
 register_audited(Enrollment)
 register_audited(Assessment)
 register_audited(PossibleDuplicate)

@@ -195,7 +195,7 @@ def masked_clients_for(user, viewer: Viewer, *, page_size=50, offset=0):
         .defer("ssn", "phone", "email", "last_permanent_address")
         .order_by("-created_at")[offset : offset + page_size]
     )
-    return [MaskedClient.of(c, viewer) for c in clients]
+    return [MaskedClient.for_list(c, viewer) for c in clients]
 
 
 def enrollments_of(user, client):

@@ -33,6 +33,9 @@ SESSION_STARTED = "hmis_started"
 SESSION_LAST_SEEN = "hmis_last_seen"
 # Requests that report the session's state without counting as activity.
 PASSIVE_PATHS = {"/session/status/"}
+# Activity is written to the session at most this often, so most requests
+# save no session; the idle timeout may end a session up to this much early.
+LAST_SEEN_WRITE_SECONDS = 30
 
 
 class SecurityHeadersMiddleware:
@@ -75,7 +78,7 @@ class SessionPolicyMiddleware:
                     return JsonResponse({"signed_in": False, "reason": ended}, status=401)
                 return redirect(f"{reverse('login')}?ended={ended}")
             if request.path not in PASSIVE_PATHS:
-                request.session[SESSION_LAST_SEEN] = int(time.time())
+                record_activity(request.session)
         return self.get_response(request)
 
     @staticmethod
@@ -94,6 +97,13 @@ class SessionPolicyMiddleware:
         if user.is_verified() and user.live_session_key and user.live_session_key != session.session_key:
             return "replaced"
         return None
+
+
+def record_activity(session, *, always=False):
+    """Note the user as active now (at most every ``LAST_SEEN_WRITE_SECONDS``, unless ``always``)."""
+    now = int(time.time())
+    if always or now - session.get(SESSION_LAST_SEEN, 0) >= LAST_SEEN_WRITE_SECONDS:
+        session[SESSION_LAST_SEEN] = now
 
 
 class AllowedNetworkMiddleware:

@@ -132,7 +132,7 @@ AUTH_USER_MODEL = "hmis.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "hmis.backends.UserBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 

@@ -105,7 +105,7 @@ def current_totp(user=None, *, offset_steps=0):
 
 def verified_session(client, user):
     """Sign ``client`` in as ``user`` with the second factor passed, as after a real sign-in."""
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="hmis.backends.UserBackend")
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     session = client.session
     if device is not None:
@@ -120,7 +120,7 @@ def verified_session(client, user):
 
 
 def password_only_session(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="hmis.backends.UserBackend")
     session = client.session
     now = int(time.time())
     session[SESSION_STARTED] = now

@@ -33,7 +33,7 @@ from hmis.forms import (
     SignInForm,
     apply_validation_error,
 )
-from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED, record_activity
 from hmis.network import client_ip
 from hmis.permissions import SIGNED_IN, enrolment_step, password_only, public, requires, standing_exempt
 from incidents.actions import record_security_event, report_session_not_me
@@ -391,7 +391,8 @@ def session_status(request):
 @enrolment_step
 @require_POST
 def session_extend(request):
-    # The middleware has already recorded this request as activity.
+    # Asked for explicitly: recorded now, not within the middleware's write interval.
+    record_activity(request.session, always=True)
     return JsonResponse({"signed_in": True, "remaining": settings.HMIS_IDLE_TIMEOUT_SECONDS})
 
 

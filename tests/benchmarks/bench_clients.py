@@ -11,22 +11,34 @@
    function the intake page calls: indexed candidate query, decryption,
    Jaro-Winkler ranking, visibility filter), p50 and p95, one user and 6
    concurrent processes; queries carry one typo.
+   Name-only one-typo queries are timed the same way.
 3. Recall: the share of one-typo queries (first name, last name or birth
    date) whose true record is in the top 10 of the engine (``matching.find``,
-   across agencies, as the duplicate check runs).
-4. Throughput of the client page against a bare signed-in one-query view,
-   both served by the same gunicorn, measured by concurrent keep-alive HTTP
-   clients.
+   across agencies, as the duplicate check runs); then per kind of typo,
+   name and birth date beside name only. With names only, a common name is
+   shared by many people (at 1M the median synthetic name by about 5), so a
+   query is also counted "ambiguous" when 10 or more records score at least
+   as well as the true one: the name alone cannot pick it out.
+4. Candidate counts for the most common names (rows per neighbour key
+   before the cap, candidates after it).
+5. "My agency's clients" (a page of 50, the agency holding a tenth of all
+   clients): p50 and p95.
+6. Throughput of the client page, the bare signed-in one-query view and a
+   plain Django signed-in view (session and authentication middleware only),
+   all served by the same gunicorn (``tests.benchmarks.wsgi``), measured by
+   concurrent keep-alive HTTP clients.
+
+The summary is printed and, with ``--json PATH``, written as JSON.
 """
 
 import argparse
 import datetime
 import http.client
 import itertools
+import json
 import multiprocessing
 import os
 import random
-import statistics
 import subprocess
 import sys
 import threading
@@ -81,6 +93,8 @@ def person(i):
     firsts, first_w, lasts, last_w = names()
     first = rng.choices(firsts, cum_weights=first_w)[0]
     last = rng.choices(lasts, cum_weights=last_w)[0]
+    if rng.random() < 0.05:  # some carry a double (hyphenated) last name
+        last = f"{last}-{rng.choices(lasts, cum_weights=last_w)[0]}"
     dob = datetime.date(1940, 1, 1) + datetime.timedelta(days=rng.randrange(24000))
     area = rng.choice([a for a in range(1, 900) if a != 666])
     ssn = f"{area:03d}{rng.randrange(1, 100):02d}{rng.randrange(1, 10000):04d}"
@@ -113,6 +127,7 @@ def generate_chunk(args):
         "id", "reference", "owning_agency_id", "created_by_id", "created_at", "updated_at",
         "first_name", "last_name", "name_data_quality", "ssn", "ssn_data_quality", "dob", "dob_data_quality",
         "race_ethnicity", "sex", "veteran_status", "phone", "confidential", "is_anonymous", *index_columns,
+        matching.NEIGHBOUR_COLUMN,
     ]  # fmt: skip
     now = datetime.datetime.now(datetime.UTC)
     with connection.cursor() as cursor:
@@ -128,6 +143,7 @@ def generate_chunk(args):
                         encrypt_text(p["ssn"]) if p["ssn"] else None, 1 if p["ssn"] else 99,
                         encrypt_text(p["dob"].isoformat()), 1, "{5}", i % 2, 0, encrypt_text(p["phone"]), False, False,
                         *[keys[c] for c in index_columns],
+                        matching.stored_neighbour_keys(p["first"], p["last"]),
                     ]
                 )  # fmt: skip
     connection.close()
@@ -185,24 +201,55 @@ def typo_query(i, rng):
         else:
             terms["dob"] = d.replace(year=d.year + rng.choice([-1, 1, -10, 10]), day=min(d.day, 28))
     else:
-        word = terms[which]
-        pos = rng.randrange(1, len(word)) if len(word) > 1 else 0
-        op = rng.choice(["sub", "drop", "swap", "insert"])
-        if op == "sub":
-            word = word[:pos] + rng.choice("aeiourstnl") + word[pos + 1 :]
-        elif op == "drop" and len(word) > 3:
-            word = word[:pos] + word[pos + 1 :]
-        elif op == "swap" and pos < len(word) - 1:
-            word = word[:pos] + word[pos + 1] + word[pos] + word[pos + 2 :]
-        else:
-            word = word[:pos] + rng.choice("aeiourstnl") + word[pos:]
-        terms[which] = word
+        op = rng.choice(["substitution", "deletion", "transposition", "insertion"])
+        terms[which] = one_edit(terms[which], op, rng)
     return p["id"], terms
+
+
+EDITS = ("deletion", "substitution", "insertion", "transposition")
+KINDS = (*EDITS, "swapped names", "partial double last name", "initial-only first name")
+
+
+def one_edit(word, op, rng):
+    """``word`` with one edit of kind ``op`` after its first letter (an
+    edit that cannot apply to a short word falls back to an insertion)."""
+    pos = rng.randrange(1, len(word)) if len(word) > 1 else 0
+    if op == "substitution":
+        letter = rng.choice([c for c in "aeiourstnl" if c != word[pos : pos + 1].lower()])
+        return word[:pos] + letter + word[pos + 1 :]
+    if op == "deletion" and len(word) > 3:
+        return word[:pos] + word[pos + 1 :]
+    if op == "transposition" and pos < len(word) - 1 and word[pos] != word[pos + 1]:
+        return word[:pos] + word[pos + 1] + word[pos] + word[pos + 2 :]
+    return word[:pos] + rng.choice("aeiourstnl") + word[pos:]
+
+
+def kind_query(n_clients, kind, rng):
+    """(true id, true person, first, last) of a name query with one typo of ``kind``."""
+    i = rng.randrange(n_clients)
+    if kind == "partial double last name":
+        while "-" not in person(i)["last"]:
+            i = rng.randrange(n_clients)
+    p = person(i)
+    first, last = p["first"], p["last"]
+    if kind in EDITS or kind == "swapped names":
+        op = kind if kind in EDITS else rng.choice(EDITS)
+        if rng.random() < 0.5:
+            first = one_edit(first, op, rng)
+        else:
+            last = one_edit(last, op, rng)
+        if kind == "swapped names":
+            first, last = last, first
+    elif kind == "partial double last name":
+        last = rng.choice(last.split("-"))
+    else:
+        first = first[0]
+    return p, first, last
 
 
 def search_latencies(args):
     """Run searches as the bench user; return latencies in ms."""
-    n_clients, count, seed = args
+    n_clients, count, seed, name_only = args
     from django.db import connection
 
     from clients import queries
@@ -215,7 +262,11 @@ def search_latencies(args):
     rng = random.Random(seed)
     out = []
     for _ in range(count):
-        _true_id, terms = typo_query(rng.randrange(n_clients), rng)
+        if name_only:
+            _p, first, last = kind_query(n_clients, rng.choice(EDITS), rng)
+            terms = {"first_name": first, "last_name": last}
+        else:
+            _true_id, terms = typo_query(rng.randrange(n_clients), rng)
         t0 = time.perf_counter()
         queries.search_clients(user, viewer, **terms)
         out.append((time.perf_counter() - t0) * 1000)
@@ -228,14 +279,14 @@ def pct(values, q):
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def bench_search(n_clients, queries_single=400, per_process=200, processes=6):
-    search_latencies((n_clients, 30, 999))  # warm up
-    single = search_latencies((n_clients, queries_single, 1))
+def bench_search(n_clients, name_only=False, queries_single=400, per_process=200, processes=6):
+    search_latencies((n_clients, 30, 999, name_only))  # warm up
+    single = search_latencies((n_clients, queries_single, 1, name_only))
     from django.db import connection
 
     connection.close()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        parts = pool.map(search_latencies, [(n_clients, per_process, 100 + k) for k in range(processes)])
+        parts = pool.map(search_latencies, [(n_clients, per_process, 100 + k, name_only) for k in range(processes)])
     concurrent = [v for part in parts for v in part]
     return single, concurrent
 
@@ -251,6 +302,71 @@ def bench_recall(n_clients, count=1000):
         top = [r.client.pk for r in matching.find(pieces)[:10]]
         hits += true_id in top
     return hits / count
+
+
+def bench_recall_by_kind(n_clients, count):
+    """Per kind: (with DOB found, name only found, name only ambiguous) as shares."""
+    from clients import matching
+
+    out = {}
+    for k, kind in enumerate(KINDS):
+        rng = random.Random(777 + k)
+        with_dob = found = ambiguous = 0
+        for _ in range(count):
+            p, first, last = kind_query(n_clients, kind, rng)
+            dated = matching.Pieces.of(first_name=first, last_name=last, dob=p["dob"])
+            with_dob += p["id"] in [r.client.pk for r in matching.find(dated)[:10]]
+            query = matching.Pieces.of(first_name=first, last_name=last)
+            top = matching.find(query)[:10]
+            if p["id"] in [r.client.pk for r in top]:
+                found += 1
+            elif len(top) == 10:
+                truth = matching.similarity(query, matching.Pieces.of(first_name=p["first"], last_name=p["last"]))
+                ambiguous += top[-1].score >= truth - 1e-9
+        out[kind] = (with_dob / count, found / count, ambiguous / count)
+    return out
+
+
+COMMON_NAMES = (("James", "Smith"), ("Michael", "Johnson"), ("Mary", "Williams"), ("J", "Smith"), ("Jmes", "Smith"))
+
+
+def bench_candidates():
+    """Per common name: the largest number of rows one neighbour key matches, and the capped candidate count."""
+    from django.db import connection
+
+    from clients import matching
+
+    out = {}
+    with connection.cursor() as cursor:
+        for first, last in COMMON_NAMES:
+            pieces = matching.Pieces.of(first_name=first, last_name=last)
+            largest = 0
+            for key in pieces.neighbour_keys():
+                cursor.execute(
+                    f"SELECT count(*) FROM clients_client WHERE {matching.NEIGHBOUR_COLUMN} @> ARRAY[%s]::integer[]",  # noqa: S608
+                    [key],
+                )
+                largest = max(largest, cursor.fetchone()[0])
+            out[f"{first} {last}"] = (largest, len(matching.candidate_ids(pieces)))
+    return out
+
+
+def bench_agency_list(user, n_clients, count=300):
+    """Latency (ms) of a page of 50 of "my agency's clients", pages 1 to 20 (the agency has a tenth)."""
+    from clients import queries
+    from clients.masking import Viewer
+
+    viewer = Viewer(names=True)
+    rng = random.Random(5)
+    out = []
+    for k in range(count + 20):
+        offset = 50 * rng.randrange(max(1, min(20, n_clients // 10 // 50 - 1)))
+        t0 = time.perf_counter()
+        rows = queries.masked_clients_for(user, viewer, page_size=51, offset=offset)
+        if k >= 20:  # warm up first
+            out.append((time.perf_counter() - t0) * 1000)
+        assert len(rows) == 51 or n_clients < 1000
+    return out
 
 
 # --- Page throughput -------------------------------------------------------------------------
@@ -310,7 +426,7 @@ def bench_pages(database_url, user, seconds, threads, gunicorn_workers):
     port = 18000 + os.getpid() % 1000
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="tests.benchmarks.settings")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "hmis.wsgi:application", "-b", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "tests.benchmarks.wsgi:application", "-b", f"127.0.0.1:{port}",
          "-w", str(gunicorn_workers), "--log-level", "warning"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -326,11 +442,13 @@ def bench_pages(database_url, user, seconds, threads, gunicorn_workers):
         )
         client_paths = [f"/clients/{pk}/" for pk in ids]
         cookie = signed_in_cookie(user)
-        hammer(port, ["/bench/bare/"], cookie, 2, threads)  # warm up
+        hammer(port, ["/bench/plain/"], cookie, 2, threads)  # warm up
+        hammer(port, ["/bench/bare/"], cookie, 2, threads)
         hammer(port, client_paths[:50], cookie, 2, threads)
+        plain_rps, plain_err = hammer(port, ["/bench/plain/"], cookie, seconds, threads)
         bare_rps, bare_err = hammer(port, ["/bench/bare/"], cookie, seconds, threads)
         page_rps, page_err = hammer(port, client_paths, cookie, seconds, threads)
-        return bare_rps, page_rps, bare_err + page_err
+        return plain_rps, bare_rps, page_rps, plain_err + bare_err + page_err
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -344,7 +462,9 @@ def main():
     parser.add_argument("--threads", type=int, default=8, help="concurrent HTTP clients")
     parser.add_argument("--gunicorn-workers", type=int, default=3)
     parser.add_argument("--recall-queries", type=int, default=1000)
+    parser.add_argument("--kind-queries", type=int, default=300, help="recall queries per kind of typo")
     parser.add_argument("--pages-only", action="store_true", help="measure only the page throughput")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -353,28 +473,74 @@ def main():
 
     call_command("migrate", verbosity=0)
     user = seed_world(args.clients)
+    figures = {"clients": args.clients, "cpus": os.cpu_count()}
 
-    if args.pages_only:
-        single = concurrent = [0.0]
-        recall = 0.0
-    else:
-        single, concurrent = bench_search(args.clients)
-        recall = bench_recall(args.clients, args.recall_queries)
-    bare_rps, page_rps, errors = bench_pages(args.database_url, user, args.seconds, args.threads, args.gunicorn_workers)
-
-    print(f"\n=== clients benchmark: {args.clients:,} clients, {os.cpu_count()} CPUs ===")
-    print(f"search, 1 user:        p50 {pct(single, 50):6.1f} ms  p95 {pct(single, 95):6.1f} ms  (n={len(single)})")
-    print(
-        f"search, 6 concurrent:  p50 {pct(concurrent, 50):6.1f} ms  p95 {pct(concurrent, 95):6.1f} ms  (n={len(concurrent)})"  # noqa: E501
+    if not args.pages_only:
+        for label, name_only in (("search", False), ("search_name_only", True)):
+            single, concurrent = bench_search(args.clients, name_only=name_only)
+            figures[label] = {
+                "single_p50_ms": pct(single, 50), "single_p95_ms": pct(single, 95), "single_n": len(single),
+                "concurrent6_p50_ms": pct(concurrent, 50), "concurrent6_p95_ms": pct(concurrent, 95),
+                "concurrent6_n": len(concurrent),
+            }  # fmt: skip
+        figures["recall_with_dob"] = bench_recall(args.clients, args.recall_queries)
+        figures["recall_by_kind"] = {
+            kind: {"with_dob": a, "name_only": b, "name_only_ambiguous": c}
+            for kind, (a, b, c) in bench_recall_by_kind(args.clients, args.kind_queries).items()
+        }
+        figures["candidates"] = {
+            name: {"largest_key_rows": rows, "candidates_after_cap": capped}
+            for name, (rows, capped) in bench_candidates().items()
+        }
+        listing = bench_agency_list(user, args.clients)
+        figures["agency_list"] = {"p50_ms": pct(listing, 50), "p95_ms": pct(listing, 95), "n": len(listing)}
+    plain_rps, bare_rps, page_rps, errors = bench_pages(
+        args.database_url, user, args.seconds, args.threads, args.gunicorn_workers
     )
-    print(f"one-typo top-10 recall: {recall:.1%}  (n={args.recall_queries})")
-    print(f"bare signed-in view:   {bare_rps:7.1f} req/s")
-    if not bare_rps:
+    figures["pages"] = {"plain_rps": plain_rps, "bare_rps": bare_rps, "client_page_rps": page_rps, "errors": errors}
+    if not bare_rps or not plain_rps:
         raise SystemExit(
-            f"the bare view answered nothing successfully (errors: {errors}); is the bench user signed in?"
+            f"a signed-in view answered nothing successfully (errors: {errors}); is the bench user signed in?"
         )
-    print(f"client page:           {page_rps:7.1f} req/s  = {page_rps / bare_rps:.0%} of bare  (errors: {errors})")
-    print(f"search mean (1 user): {statistics.mean(single):.1f} ms")
+    figures["pages"]["client_page_of_bare"] = page_rps / bare_rps
+    figures["pages"]["bare_of_plain"] = bare_rps / plain_rps
+    print_summary(figures, args)
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(figures, out, indent=2)
+
+
+def print_summary(figures, args):
+    print(f"\n=== clients benchmark: {args.clients:,} clients, {os.cpu_count()} CPUs ===")
+    for label, title in (("search", "name + DOB"), ("search_name_only", "name only")):
+        if label in figures:
+            f = figures[label]
+            print(f"search ({title}), 1 user:       p50 {f['single_p50_ms']:6.1f} ms  p95 {f['single_p95_ms']:6.1f} ms")
+            print(
+                f"search ({title}), 6 at once:    p50 {f['concurrent6_p50_ms']:6.1f} ms  "
+                f"p95 {f['concurrent6_p95_ms']:6.1f} ms"
+            )
+    if "recall_with_dob" in figures:
+        print(f"one-typo top-10 recall (name + DOB, typo in a name or the DOB): {figures['recall_with_dob']:.1%}")
+        print(f"\n{'top-10 recall by typo':28} {'name + DOB':>10} {'name only':>10} {'ambiguous':>10} {'sum':>6}")
+        for kind, r in figures["recall_by_kind"].items():
+            both = r["name_only"] + r["name_only_ambiguous"]
+            print(
+                f"{kind:28} {r['with_dob']:10.1%} {r['name_only']:10.1%} {r['name_only_ambiguous']:10.1%} {both:6.1%}"
+            )
+        print(f"(n={args.kind_queries} per kind; ambiguous: 10 or more records score at least as well by name alone)")
+        print(f"\n{'candidates for a common name':28} {'largest key':>12} {'after cap':>10}")
+        for name, c in figures["candidates"].items():
+            print(f"{name:28} {c['largest_key_rows']:12} {c['candidates_after_cap']:10}")
+        f = figures["agency_list"]
+        print(f"\nmy agency's clients (50):  p50 {f['p50_ms']:6.1f} ms  p95 {f['p95_ms']:6.1f} ms  (n={f['n']})")
+    f = figures["pages"]
+    print(f"\nplain Django signed-in view: {f['plain_rps']:7.1f} req/s")
+    print(f"bare signed-in view:         {f['bare_rps']:7.1f} req/s  = {f['bare_of_plain']:.0%} of plain")
+    print(
+        f"client page:                 {f['client_page_rps']:7.1f} req/s  = {f['client_page_of_bare']:.0%} of bare"
+        f"  (errors: {f['errors']})"
+    )
 
 
 if __name__ == "__main__":

@@ -216,3 +216,84 @@ def test_one_typo_recall_on_a_small_generated_set(intake):
         top = [r.client.id for r in search(intake, **terms)[:10]]
         hits += client.pk in top
     assert hits / len(sample) >= 0.95
+
+
+# --- Name only, one typo (issue 11) -----------------------------------------------------
+
+
+def _people(intake):
+    """A few clients with names near each other, each with its own DOB and SSN."""
+    people = {}
+    for k, (first, last) in enumerate(
+        [
+            ("Maria", "Delgado"),
+            ("James", "Whitfield"),
+            ("Mario", "Delgado"),
+            ("Maria", "Salgado"),
+            ("Jane", "Whitfield"),
+            ("Rosa", "Garcia-Lopez"),
+            ("Rosa", "Garcia"),
+        ]
+    ):
+        people[(first, last)] = make_client(
+            intake, first_name=first, last_name=last, ssn=f"21987{1000 + k:04d}", dob=datetime.date(1970 + k, 3, 4)
+        )
+    return people
+
+
+def _intake_search(browser, first, last):
+    response = browser.post("/clients/intake/", {"first_name": first, "last_name": last})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _first_result_reference(page):
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in page else ""
+    return rows.split("<td>", 2)[1].split("</td>", 1)[0] if rows else None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (("Maria", "Delgato"), ("Maria", "Delgado")),  # a letter changed
+        (("Jmes", "Whitfield"), ("James", "Whitfield")),  # a letter dropped
+        (("Maria", "Deglado"), ("Maria", "Delgado")),  # two letters swapped
+        (("Jamies", "Whitfield"), ("James", "Whitfield")),  # a letter added
+        (("Delgado", "Marai"), ("Maria", "Delgado")),  # names swapped, with a typo
+        (("Rosa", "Lopez"), ("Rosa", "Garcia-Lopez")),  # a double last name in part
+        (("J", "Whitfield"), ("James", "Whitfield")),  # a first initial only
+    ],
+)
+def test_name_only_search_with_one_typo_finds_the_client_on_the_intake_page(intake, client_for, typed, expected):
+    people = _people(intake)
+    page = _intake_search(client_for(intake), *typed)
+    assert people[expected].reference in page
+    if typed[0] != "J":  # an initial matches James and Jane alike
+        assert _first_result_reference(page) == people[expected].reference
+
+
+def test_neighbour_index_is_truncated_keyed_hashes_only(intake):
+    client = make_client(intake, first_name="Maria", last_name="Delgado")
+    keys = Client.objects.values_list("name_neighbour_bidx", flat=True).get(pk=client.pk)
+    assert 10 <= len(keys) <= 40
+    assert all(0 <= k < 2**matching.NEIGHBOUR_BITS for k in keys)
+    # Keyed: the same names under another key give other values.
+    from django.test import override_settings
+
+    with override_settings(HMIS_BLIND_INDEX_KEY="another key entirely, 32 bytes or more"):
+        assert set(matching.stored_neighbour_keys("Maria", "Delgado")).isdisjoint(keys)
+
+
+def test_migration_backfills_neighbour_keys_of_existing_clients(intake):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("clients.migrations.0002_name_neighbour_blind_index")
+    people = _people(intake)
+    Client.objects.update(name_neighbour_bidx=None)
+    migration.BATCH = 3  # more than one batch
+    migration.backfill_name_neighbours(apps, None)
+    for (first, last), client in people.items():
+        stored = Client.objects.values_list("name_neighbour_bidx", flat=True).get(pk=client.pk)
+        assert stored == matching.stored_neighbour_keys(first, last)

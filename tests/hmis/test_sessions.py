@@ -75,3 +75,36 @@ def test_session_cookie_ends_with_the_browser(client_for, intake, settings):
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     assert not cookie["expires"] and not cookie["max-age"]
     assert cookie["httponly"] and cookie["samesite"] == "Strict"
+
+
+def _stored_last_seen(client):
+    from django.contrib.sessions.models import Session
+
+    from hmis.middleware import SESSION_LAST_SEEN
+
+    key = client.cookies[client.session.session_key and "hmis_session"].value
+    return Session.objects.get(pk=key).get_decoded()[SESSION_LAST_SEEN]
+
+
+def test_activity_is_written_to_the_session_at_most_every_30_seconds(client_for, intake, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.HMIS_IDLE_TIMEOUT_SECONDS = 900
+    start = int(time.time())
+    with time_machine.travel(start, tick=False):
+        client = client_for(intake)
+        client.get("/")
+    with time_machine.travel(start + 29, tick=False):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        assert not [q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert _stored_last_seen(client) == start
+    with time_machine.travel(start + 30, tick=False):
+        assert client.get("/").status_code == 200
+    assert _stored_last_seen(client) == start + 30
+    # The idle timeout counts from the last write: exact to within 30 seconds.
+    with time_machine.travel(start + 59, tick=False):
+        assert client.get("/").status_code == 200
+    with time_machine.travel(start + 30 + 901, tick=False):
+        assert client.get("/").headers["Location"] == "/login/?ended=idle"
