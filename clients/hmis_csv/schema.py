@@ -142,6 +142,12 @@ def _shown(raw: str) -> str:
     return raw if len(raw) <= 12 else raw[:10] + "\u2026"
 
 
+class InvalidRow(ValueError):
+    def __init__(self, file, column, problem):
+        super().__init__(f"{file} {column} {problem}")
+        self.file, self.column, self.problem = file, column, problem
+
+
 @dataclass(frozen=True)
 class FileSchema:
     name: str
@@ -160,7 +166,20 @@ class FileSchema:
         return ",".join(self.header) + "\r\n"
 
     def format_row(self, values: dict) -> str:
-        return ",".join(c.format(values.get(c.name)) for c in self.columns) + "\r\n"
+        """One CSV line; raises ``InvalidRow`` (naming the column, never the value) if the
+        values break the schema, so every file written is checked as it is written."""
+        cells = []
+        for column in self.columns:
+            value = values.get(column.name)
+            if value is None:
+                if not column.nullable:
+                    raise InvalidRow(self.name, column.name, "is empty but is required")
+            elif column.choices is not None and value not in column.choices:
+                raise InvalidRow(self.name, column.name, f"{value} is not one of the allowed values")
+            elif column.length and len(value) > column.length:
+                raise InvalidRow(self.name, column.name, f"is longer than {column.length} characters")
+            cells.append(column.format(value))
+        return ",".join(cells) + "\r\n"
 
     def check_header(self, header: list[str]) -> list[str]:
         """Problems with a file's first line (columns missing, unexpected or out of order)."""

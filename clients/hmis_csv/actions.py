@@ -1,0 +1,109 @@
+"""The business actions of the HMIS CSV interchange, one function each
+(STYLE.md): keyword-only arguments, the acting user, permission check,
+validation, write and audit in one transaction."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clients.hmis_csv import export as exporter
+from clients.hmis_csv.models import HmisExport
+from hmis import permissions
+from hmis.audit import acting_as
+from hmis.models import Role
+
+
+def _require(user, code):
+    if not permissions.has_permission(user, code):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def request_export(*, acting_user, start_date, end_date, with_pii=False, reason="", agency=None) -> HmisExport:
+    """Ask for an export of the acting user's agency.
+
+    De-identified exports are queued at once. An export with PII needs a
+    supervisor and a reason, and waits for a second person's approval
+    (``approve_export``). ``acting_user=None`` is the command line run by an
+    operator of the server, for a de-identified export of ``agency`` only.
+    """
+    if acting_user is None:
+        if with_pii:
+            raise PermissionDenied
+    else:
+        _require(acting_user, permissions.EXPORT_HMIS_CSV)
+        agency = acting_user.agency
+    errors = {}
+    if not start_date:
+        errors["start_date"] = "Enter the first day of the period."
+    if not end_date:
+        errors["end_date"] = "Enter the last day of the period."
+    if start_date and end_date and start_date > end_date:
+        errors["end_date"] = "The period ends before it starts."
+    reason = (reason or "").strip()
+    if with_pii:
+        if not acting_user.has_role(Role.SUPERVISOR):
+            errors["with_pii"] = "Only a supervisor can ask for an export with names, SSN and birth dates."
+        if not reason:
+            errors["reason"] = "Say why the export needs names, SSN and birth dates."
+    if errors:
+        raise ValidationError(errors)
+    export = HmisExport(
+        agency=agency,
+        requested_by=acting_user,
+        start_date=start_date,
+        end_date=end_date,
+        with_pii=bool(with_pii),
+        reason=reason or None,
+        status=HmisExport.Status.AWAITING_APPROVAL if with_pii else HmisExport.Status.QUEUED,
+    )
+    with acting_as(acting_user):
+        export.save()
+    return export
+
+
+@transaction.atomic
+def approve_export(*, acting_user, export) -> HmisExport:
+    """A second person (another supervisor or the agency lead) approves an export with PII."""
+    _require(acting_user, permissions.APPROVE_HMIS_CSV_PII)
+    export = HmisExport.objects.select_for_update().get(pk=export.pk)
+    if export.agency_id != acting_user.agency_id:
+        raise PermissionDenied
+    if export.requested_by_id == acting_user.pk:
+        raise ValidationError("A second person must approve an export with PII: you asked for this one.")
+    if export.status != HmisExport.Status.AWAITING_APPROVAL:
+        raise ValidationError("This export is not waiting for an approval.")
+    export.status = HmisExport.Status.QUEUED
+    export.approved_by = acting_user
+    export.approved_at = timezone.now()
+    with acting_as(acting_user):
+        export.save(update_fields=["status", "approved_by", "approved_at"])
+    return export
+
+
+def _claim(model, pk, *, from_status, to_status) -> bool:
+    """Move a job's status only if it is still ``from_status`` (two workers never run one job)."""
+    return bool(model.objects.filter(pk=pk, status=from_status).update(status=to_status))
+
+
+def run_export(*, export, out, progress_callback=None) -> HmisExport:
+    """Write a queued export to ``out`` (a binary file object). Marks it running,
+    then done (or failed: the error is raised again, with no value in it)."""
+    if not _claim(HmisExport, export.pk, from_status=HmisExport.Status.QUEUED, to_status=HmisExport.Status.RUNNING):
+        raise ValidationError("This export is not queued (it waits for approval, or ran already).")
+    export = HmisExport.objects.select_related("agency", "requested_by", "approved_by").get(pk=export.pk)
+    try:
+        count = exporter.write_export(export, out, progress_callback=progress_callback)
+    except exporter.Cancelled:
+        HmisExport.objects.filter(pk=export.pk).update(status=HmisExport.Status.CANCELLED, finished_at=timezone.now())
+        raise
+    except Exception:
+        HmisExport.objects.filter(pk=export.pk).update(status=HmisExport.Status.FAILED, finished_at=timezone.now())
+        raise
+    export.status = HmisExport.Status.DONE
+    export.client_count = count
+    export.finished_at = timezone.now()
+    export.file_name = exporter.file_name(export)
+    with acting_as(export.requested_by):
+        export.save(update_fields=["status", "client_count", "finished_at", "file_name"])
+    return export
