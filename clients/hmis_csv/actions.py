@@ -107,3 +107,66 @@ def run_export(*, export, out, progress_callback=None) -> HmisExport:
     with acting_as(export.requested_by):
         export.save(update_fields=["status", "client_count", "finished_at", "file_name"])
     return export
+
+
+def _import_agency(acting_user, agency):
+    """The system admin imports into any agency; an agency lead into their own."""
+    _require(acting_user, permissions.IMPORT_HMIS_CSV)
+    if not acting_user.is_system_admin and agency.pk != acting_user.agency_id:
+        raise PermissionDenied
+
+
+def run_import(*, acting_user, agency, source, dry_run=False, valid_rows_only=False, progress_callback=None):
+    """Check an HMIS CSV zip and, unless ``dry_run``, import it into ``agency``.
+
+    Returns ``(hmis_import or None, checked)``. Nothing is written when the
+    file has problems, unless ``valid_rows_only``; the writing is one
+    transaction, so a failure or a cancellation leaves nothing behind. A
+    file already imported into the agency is refused.
+    """
+    from clients.hmis_csv import importer
+    from clients.hmis_csv.models import HmisImport
+
+    _import_agency(acting_user, agency)
+    checked = importer.check_file(source, agency)
+    earlier = HmisImport.objects.filter(agency=agency, file_sha256=checked.sha256, status=HmisImport.Status.DONE)
+    if earlier.exists():
+        when = timezone.localtime(earlier.first().finished_at)
+        raise ValidationError(
+            f"This file was already imported into this agency on {when:%Y-%m-%d at %H:%M}. Nothing was imported again."
+        )
+    if dry_run or not (checked.clean or valid_rows_only):
+        return None, checked
+    total = checked.valid_rows
+    done = 0
+
+    def progress(rows):
+        nonlocal done
+        done += rows
+        if progress_callback:
+            progress_callback(done, total)
+
+    with transaction.atomic():
+        hmis_import = HmisImport(
+            agency=agency,
+            requested_by=acting_user,
+            file_sha256=checked.sha256,
+            status=HmisImport.Status.RUNNING,
+            valid_rows_only=bool(valid_rows_only),
+            rows_total=total,
+            problem_count=checked.report.count,
+            report=checked.report.problems,
+        )
+        with acting_as(acting_user):
+            hmis_import.save()
+        written = importer.write_import(checked, hmis_import, acting_user=acting_user, progress=progress)
+        hmis_import.status = HmisImport.Status.DONE
+        hmis_import.finished_at = timezone.now()
+        hmis_import.rows_done = total
+        hmis_import.clients_created = written.clients_created
+        hmis_import.clients_linked = written.clients_linked
+        hmis_import.possible_duplicates = written.possible_duplicates
+        hmis_import.records_skipped = written.skipped + checked.skipped_deleted
+        with acting_as(acting_user):
+            hmis_import.save()
+    return hmis_import, checked
