@@ -471,6 +471,7 @@ def _tick(progress, rows):
 
 def _write_projects(cursor, checked, agency, written):
     mapped = _already_imported(agency, "project", checked.projects)
+    written.skipped += len(mapped)
     by_name = dict(Project.objects.filter(agency=agency).values_list("name", "id"))
     new = {}
     for source_id, project in checked.projects.items():
