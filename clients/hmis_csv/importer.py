@@ -44,7 +44,7 @@ from clients.hmis_csv.models import ImportedRecord
 from clients.models import Assessment, Client, Enrollment, Project, new_reference
 from clients.validation import validate_assessment, validate_client, validate_enrollment
 from hmis.fernet_batch import encrypt_many
-from hmis.models import AccessEvent
+from hmis.models import AccessEvent, User
 
 MAX_REPORTED = 1000
 BATCH = 5000
@@ -181,6 +181,7 @@ def _client(values, agency):
         owning_agency=agency,
         created_at=values["DateCreated"],
         updated_at=values["DateUpdated"],
+        user_source=values["UserID"],
     )
     # No identifying value at all: an anonymous record, as the intake form makes it.
     client.is_anonymous = agency.is_victim_service_provider or not (any(names) or client.ssn or client.dob)
@@ -270,6 +271,7 @@ def _check_rows(zf, names, agency, checked):
             destination=None,
             relationship_to_hoh=values["RelationshipToHoH"],
             created_at=values["DateCreated"],
+            user_source=values["UserID"],
             living_situation=values["LivingSituation"],
             length_of_stay=values["LengthOfStay"],
             disabling_condition=values["DisablingCondition"],
@@ -332,6 +334,7 @@ def _check_rows(zf, names, agency, checked):
             domestic_violence_survivor=_or_missing(health.get("DomesticViolenceSurvivor")),
             currently_fleeing=health.get("CurrentlyFleeing"),
             created_at=first["DateCreated"],
+            user_source=first["UserID"],
         )
         if date > today:
             report.add(first_file, number, "InformationDate", "is in the future")
@@ -444,12 +447,28 @@ class Written:
     skipped: int = 0
     touched_clients: dict = field(default_factory=dict)  # id -> "create" | "edit"
     mappings: list = field(default_factory=list)  # (kind, source id, local id)
+    creators: dict = field(default_factory=dict)
+
+    def creator(self, source_user_id):
+        return self.creators.get(source_user_id, self.creators[None])
+
+
+def _creators(agency, acting_user) -> dict:
+    """A UserID naming an active user of the agency here (a file this installation
+    exported) keeps that user as the creator; any other is the importing user.
+    No account is ever created from User.csv."""
+    creators = {
+        user_id.hex: user_id
+        for user_id in User.objects.filter(agency=agency, is_active=True).values_list("id", flat=True)
+    }
+    creators[None] = acting_user.pk
+    return creators
 
 
 def write_import(checked, hmis_import, *, acting_user, progress=None):
     """Step 2. Call inside one transaction (``actions.run_import``)."""
     agency = hmis_import.agency
-    written = Written()
+    written = Written(creators=_creators(agency, acting_user))
     now = timezone.now()
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg's own cursor, for COPY
@@ -573,7 +592,7 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress)
                     pk,
                     reference,
                     agency.pk,
-                    acting_user.pk,
+                    written.creator(client.user_source),
                     _aware(client.created_at),
                     _aware(client.updated_at),
                     first,
@@ -628,7 +647,7 @@ def _write_enrollments(cursor, checked, agency, acting_user, written, client_ids
                 e.exit_date,
                 e.destination,
                 e.relationship_to_hoh,
-                acting_user.pk,
+                written.creator(e.user_source),
                 _aware(e.created_at),
             )
         )
@@ -691,7 +710,7 @@ def _write_assessments(cursor, checked, agency, acting_user, written, enrollment
                     a.prior_living_situation,
                     a.length_of_stay,
                     *tokens[n * width : n * width + width],
-                    acting_user.pk,
+                    written.creator(a.user_source),
                     _aware(a.created_at),
                 )
             )
@@ -758,4 +777,3 @@ def _write_audit(cursor, hmis_import, acting_user, written, now):
         ["agency_id", "kind", "source_id", "local_id", "hmis_import_id"],
         ((hmis_import.agency_id, kind, source, local, hmis_import.pk) for kind, source, local in written.mappings),
     )
-

@@ -87,7 +87,7 @@ def test_header_problems_name_the_columns():
 def test_formula_cells_are_neutralised_and_restored_on_read():
     for start in ("=", "+", "-", "@", "\t", "\r"):
         cell = schema.S("FirstName", 50).format(start + "SUM(A1)")
-        assert cell == '"\'' + start + 'SUM(A1)"'
+        assert cell == "\"'" + start + 'SUM(A1)"'
     assert schema.unneutralise("'=SUM(A1)") == "=SUM(A1)"
     assert schema.unneutralise("'Brien") == "'Brien"  # an apostrophe of a real name stays
 
