@@ -356,13 +356,35 @@ def _or_missing(value):
 
 
 def _aware(value):
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    return timezone.make_aware(value, timezone.get_default_timezone()) if timezone.is_naive(value) else value
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_cell(value) -> str:
+    """One value in COPY's text format (faster than psycopg's per-row adaptation)."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
 
 
 def _copy(cursor, table, columns, rows):
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        buffer = []
         for row in rows:
-            copy.write_row(row)
+            buffer.append("\t".join(map(_copy_cell, row)))
+            if len(buffer) == 2000:
+                copy.write("\n".join(buffer) + "\n")
+                buffer.clear()
+        if buffer:
+            copy.write("\n".join(buffer) + "\n")
 
 
 def _taken(cursor, table, ids) -> set:

@@ -292,3 +292,15 @@ def test_batch_encryption_makes_standard_tokens():
     assert tokens[2] is None
     assert [decrypt_text(t) for t in tokens if t] == [v for v in values if v is not None]
     assert len(set(encrypt_many(["same", "same"]))) == 2  # a random IV each
+
+
+def test_blind_index_is_still_standard_hmac_sha256(settings):
+    import hashlib
+    import hmac
+
+    from hmis.blind_index import blind_index
+
+    for key in ("k" * 40, "long-" * 30):
+        settings.HMIS_BLIND_INDEX_KEY = key
+        expected = hmac.new(key.encode(), b"name_bidx\x00LEE|ANN", hashlib.sha256).hexdigest()[:5]
+        assert blind_index("name_bidx", "LEE|ANN", bits=20) == expected

@@ -3,6 +3,8 @@
 import datetime
 from decimal import Decimal
 
+import pytest
+
 from clients.hmis_csv import schema
 
 
@@ -102,10 +104,23 @@ def test_the_written_header_and_rows_read_back_identically():
     import csv
     import io
 
-    row = {"PersonalID": "a" * 32, "FirstName": 'Ann "Nan"', "NameDataQuality": 1}
-    text = schema.CLIENT.header_line() + schema.CLIENT.format_row(row)
+    header, cells = schema.CLIENT.header, client_cells(FirstName='Ann "Nan"', NameDataQuality="1")
+    values, _ = schema.CLIENT.parse_row(cells)
+    text = schema.CLIENT.header_line() + schema.CLIENT.format_row(values)
     header, cells = list(csv.reader(io.StringIO(text)))
     assert header == schema.CLIENT.header
     values, _ = schema.CLIENT.parse_row(cells)
     assert values["FirstName"] == 'Ann "Nan"'
     assert values["NameDataQuality"] == 1
+
+
+def test_writing_refuses_a_row_that_breaks_the_schema_naming_the_column_only():
+    values, _ = schema.CLIENT.parse_row(client_cells())
+    for change, column in (
+        ({"Sex": 5}, "Sex"),
+        ({"SSN": "1234567890"}, "SSN"),
+        ({"VeteranStatus": None}, "VeteranStatus"),
+    ):
+        with pytest.raises(schema.InvalidRow) as refused:
+            schema.CLIENT.format_row({**values, **change})
+        assert refused.value.column == column and "1234567890" not in str(refused.value)
