@@ -305,6 +305,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
+    # HMIS CSV export files live 24 hours or 3 downloads, then are deleted.
+    "hmis-csv-purge-exports": {
+        "task": "clients.tasks.purge_hmis_csv_exports",
+        "schedule": timedelta(minutes=10),
+    },
     "expire-invitations": {
         "task": "hmis.tasks.expire_invitations",
         "schedule": crontab(minute=5),

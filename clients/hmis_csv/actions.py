@@ -4,6 +4,7 @@ validation, write and audit in one transaction."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clients.hmis_csv import export as exporter
@@ -83,7 +84,11 @@ def approve_export(*, acting_user, export) -> HmisExport:
 
 def _claim(model, pk, *, from_status, to_status) -> bool:
     """Move a job's status only if it is still ``from_status`` (two workers never run one job)."""
-    return bool(model.objects.filter(pk=pk, status=from_status).update(status=to_status))
+    return bool(
+        model.objects.filter(pk=pk, status=from_status, cancel_requested=False).update(
+            status=to_status, started_at=timezone.now()
+        )
+    )
 
 
 def run_export(*, export, out, progress_callback=None) -> HmisExport:
@@ -116,13 +121,39 @@ def _import_agency(acting_user, agency):
         raise PermissionDenied
 
 
-def run_import(*, acting_user, agency, source, dry_run=False, valid_rows_only=False, progress_callback=None):
+def queue_import(*, acting_user, agency, data: bytes, dry_run=False, valid_rows_only=False):
+    """A page upload: keep the zip encrypted until the job reads it."""
+    import hashlib
+
+    from clients.hmis_csv.models import HmisImport
+    from hmis.crypto import encrypt_bytes
+
+    _import_agency(acting_user, agency)
+    if not data:
+        raise ValidationError({"file": "Choose the HMIS CSV zip to import."})
+    hmis_import = HmisImport(
+        agency=agency,
+        requested_by=acting_user,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        status=HmisImport.Status.QUEUED,
+        dry_run=bool(dry_run),
+        valid_rows_only=bool(valid_rows_only),
+        file_token=encrypt_bytes(data),
+    )
+    with acting_as(acting_user):
+        hmis_import.save()
+    return hmis_import
+
+
+def run_import(*, acting_user, agency, source, dry_run=False, valid_rows_only=False, progress_callback=None, job=None):
     """Check an HMIS CSV zip and, unless ``dry_run``, import it into ``agency``.
 
     Returns ``(hmis_import or None, checked)``. Nothing is written when the
     file has problems, unless ``valid_rows_only``; the writing is one
     transaction, so a failure or a cancellation leaves nothing behind. A
-    file already imported into the agency is refused.
+    file already imported into the agency is refused. ``job`` is the
+    ``HmisImport`` of a page upload (claimed by the task), which then holds
+    the report and the outcome.
     """
     from clients.hmis_csv import importer
     from clients.hmis_csv.models import HmisImport
@@ -132,11 +163,16 @@ def run_import(*, acting_user, agency, source, dry_run=False, valid_rows_only=Fa
     earlier = HmisImport.objects.filter(agency=agency, file_sha256=checked.sha256, status=HmisImport.Status.DONE)
     if earlier.exists():
         when = timezone.localtime(earlier.first().finished_at)
-        raise ValidationError(
+        message = (
             f"This file was already imported into this agency on {when:%Y-%m-%d at %H:%M}. Nothing was imported again."
         )
+        if job is not None:
+            _finish_job(job, HmisImport.Status.VALIDATED, checked, [["(the file)", None, "", message]])
+        raise ValidationError(message)
     if dry_run or not (checked.clean or valid_rows_only):
-        return None, checked
+        if job is not None:
+            _finish_job(job, HmisImport.Status.VALIDATED, checked, checked.report.problems)
+        return job, checked
     total = checked.valid_rows
     done = 0
 
@@ -147,16 +183,16 @@ def run_import(*, acting_user, agency, source, dry_run=False, valid_rows_only=Fa
             progress_callback(done, total)
 
     with transaction.atomic():
-        hmis_import = HmisImport(
+        hmis_import = job or HmisImport(
             agency=agency,
             requested_by=acting_user,
             file_sha256=checked.sha256,
-            status=HmisImport.Status.RUNNING,
             valid_rows_only=bool(valid_rows_only),
-            rows_total=total,
-            problem_count=checked.report.count,
-            report=checked.report.problems,
         )
+        hmis_import.status = HmisImport.Status.RUNNING
+        hmis_import.rows_total = total
+        hmis_import.problem_count = checked.report.count
+        hmis_import.report = checked.report.problems
         with acting_as(acting_user):
             hmis_import.save()
         written = importer.write_import(checked, hmis_import, acting_user=acting_user, progress=progress)
@@ -167,6 +203,84 @@ def run_import(*, acting_user, agency, source, dry_run=False, valid_rows_only=Fa
         hmis_import.clients_linked = written.clients_linked
         hmis_import.possible_duplicates = written.possible_duplicates
         hmis_import.records_skipped = written.skipped + checked.skipped_deleted
+        hmis_import.file_token = None
         with acting_as(acting_user):
             hmis_import.save()
     return hmis_import, checked
+
+
+def _finish_job(job, status, checked, problems):
+    job.status = status
+    job.finished_at = timezone.now()
+    job.problem_count = checked.report.count if problems is checked.report.problems else len(problems)
+    job.report = problems
+    job.file_token = None
+    job.save(update_fields=["status", "finished_at", "problem_count", "report", "file_token"])
+
+
+@transaction.atomic
+def cancel_job(*, acting_user, job):
+    """The requester cancels a queued or running export or import; a running job
+    rolls back at its next progress report."""
+    if job.requested_by_id != acting_user.pk:
+        raise PermissionDenied
+    model = type(job)
+    active = [model.Status.QUEUED, model.Status.RUNNING]
+    if hasattr(model.Status, "AWAITING_APPROVAL"):
+        active.append(model.Status.AWAITING_APPROVAL)
+    if job.status not in active:
+        raise ValidationError("This job has already finished.")
+    updates = {"cancel_requested": True}
+    if job.status != model.Status.RUNNING:
+        updates.update(status=model.Status.CANCELLED, finished_at=timezone.now(), file_token=None)
+    model.objects.filter(pk=job.pk).update(**updates)
+
+
+def store_export_file(*, export, data: bytes) -> HmisExport:
+    """Keep the finished zip encrypted at rest, for the requester, for 24 hours."""
+    from datetime import timedelta
+
+    from hmis.crypto import encrypt_bytes
+
+    HmisExport.objects.filter(pk=export.pk).update(
+        file_token=encrypt_bytes(data), expires_at=timezone.now() + timedelta(hours=EXPORT_HOURS)
+    )
+    export.refresh_from_db()
+    return export
+
+
+EXPORT_HOURS = 24
+MAX_DOWNLOADS = 3
+
+
+def download_export(*, acting_user, export) -> bytes:
+    """The requester downloads the zip: within 24 hours, at most 3 times."""
+    from django.db.models import F
+
+    from hmis.crypto import decrypt_bytes
+
+    if export.requested_by_id != acting_user.pk:
+        raise PermissionDenied
+    claimed = HmisExport.objects.filter(
+        pk=export.pk,
+        status=HmisExport.Status.DONE,
+        file_token__isnull=False,
+        expires_at__gt=timezone.now(),
+        downloads__lt=MAX_DOWNLOADS,
+    ).update(downloads=F("downloads") + 1)
+    if not claimed:
+        raise ValidationError("This export can no longer be downloaded (24 hours or 3 downloads have passed).")
+    export.refresh_from_db()
+    return decrypt_bytes(bytes(export.file_token))
+
+
+def purge_exports() -> int:
+    """Delete every export file past 24 hours or 3 downloads, and any upload left behind."""
+    from clients.hmis_csv.models import HmisImport
+
+    expired = HmisExport.objects.filter(file_token__isnull=False).filter(
+        Q(expires_at__lte=timezone.now()) | Q(downloads__gte=MAX_DOWNLOADS)
+    )
+    count = expired.update(file_token=None, status=HmisExport.Status.EXPIRED)
+    HmisImport.objects.filter(file_token__isnull=False, finished_at__isnull=False).update(file_token=None)
+    return count

@@ -38,9 +38,11 @@ class HmisExport(models.Model):
     end_date = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
     client_count = models.PositiveIntegerField(default=0)
     file_name = models.CharField(max_length=200, blank=True)
     # The zip, Fernet-encrypted (hmis.crypto.encrypt_bytes), until it expires.
@@ -57,7 +59,8 @@ class HmisExport(models.Model):
 
 class HmisImport(models.Model):
     class Status(models.TextChoices):
-        VALIDATED = "validated", "Checked"
+        QUEUED = "queued", "Queued"
+        VALIDATED = "validated", "Checked: problems found, nothing was written"
         RUNNING = "running", "Running"
         DONE = "done", "Imported"
         FAILED = "failed", "Failed (nothing was written)"
@@ -69,10 +72,15 @@ class HmisImport(models.Model):
     file_sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.VALIDATED)
     valid_rows_only = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    # The uploaded zip, Fernet-encrypted, until the job has read it (page uploads only).
+    file_token = models.BinaryField(null=True, blank=True, editable=False)
     clients_created = models.PositiveIntegerField(default=0)
     clients_linked = models.PositiveIntegerField(default=0)
     possible_duplicates = models.PositiveIntegerField(default=0)
@@ -113,4 +121,4 @@ class ImportedRecord(models.Model):
 
 
 register_audited(HmisExport, exclude=["file_token", "rows_done"])
-register_audited(HmisImport, exclude=["rows_done", "report"])
+register_audited(HmisImport, exclude=["rows_done", "report", "file_token"])
