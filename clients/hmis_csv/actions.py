@@ -106,11 +106,12 @@ def run_export(*, export, out, progress_callback=None) -> HmisExport:
         HmisExport.objects.filter(pk=export.pk).update(status=HmisExport.Status.FAILED, finished_at=timezone.now())
         raise
     export.status = HmisExport.Status.DONE
+    export.rows_done = export.rows_total = HmisExport.objects.values_list("rows_total", flat=True).get(pk=export.pk)
     export.client_count = count
     export.finished_at = timezone.now()
     export.file_name = exporter.file_name(export)
     with acting_as(export.requested_by):
-        export.save(update_fields=["status", "client_count", "finished_at", "file_name"])
+        export.save(update_fields=["status", "rows_done", "client_count", "finished_at", "file_name"])
     return export
 
 
@@ -182,19 +183,21 @@ def run_import(*, acting_user, agency, source, dry_run=False, valid_rows_only=Fa
         if progress_callback:
             progress_callback(done, total)
 
+    hmis_import = job or HmisImport(
+        agency=agency, requested_by=acting_user, file_sha256=checked.sha256, valid_rows_only=bool(valid_rows_only)
+    )
+    hmis_import.status = HmisImport.Status.RUNNING
+    hmis_import.rows_total = total
+    hmis_import.problem_count = checked.report.count
+    hmis_import.report = checked.report.problems
+    if job is not None:
+        # Saved before the transaction: the job's progress is written to this row by another
+        # connection, which would wait for the transaction's lock on it.
+        job.save(update_fields=["status", "rows_total", "problem_count", "report"])
     with transaction.atomic():
-        hmis_import = job or HmisImport(
-            agency=agency,
-            requested_by=acting_user,
-            file_sha256=checked.sha256,
-            valid_rows_only=bool(valid_rows_only),
-        )
-        hmis_import.status = HmisImport.Status.RUNNING
-        hmis_import.rows_total = total
-        hmis_import.problem_count = checked.report.count
-        hmis_import.report = checked.report.problems
-        with acting_as(acting_user):
-            hmis_import.save()
+        if job is None:
+            with acting_as(acting_user):
+                hmis_import.save()
         written = importer.write_import(checked, hmis_import, acting_user=acting_user, progress=progress)
         hmis_import.status = HmisImport.Status.DONE
         hmis_import.finished_at = timezone.now()

@@ -105,7 +105,9 @@ def _selection(agency, start, end):
     return projects, clients, enrollments, assessments
 
 
-def _stream(zf, file_schema, rows, progress):
+def _stream(zf, file_schema, rows, progress=None):
+    """Write one file; ``progress`` counts its rows (the files sized in advance only)."""
+    progress = progress or Progress(0)
     with zf.open(file_schema.name, "w", force_zip64=True) as raw:
         raw.write(file_schema.header_line().encode("utf-8"))
         buffer = []
@@ -434,8 +436,8 @@ def write_export(export, out, *, progress_callback=None) -> int:
         progress = Progress(total, progress_callback)
         users: set = set()
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            _stream(zf, schema.EXPORT, [_export_row(export, export_id)], progress)
-            _stream(zf, schema.ORGANIZATION, _organization_rows(agency, export_id, users, None), progress)
+            _stream(zf, schema.EXPORT, [_export_row(export, export_id)])
+            _stream(zf, schema.ORGANIZATION, _organization_rows(agency, export_id, users, None))
             _stream(zf, schema.PROJECT, _project_rows(projects, export_id, users, None), progress)
             _stream(
                 zf,
@@ -447,7 +449,7 @@ def write_export(export, out, *, progress_callback=None) -> int:
             _stream(zf, schema.EXIT, _exit_rows(enrollments, export_id, users), progress)
             _stream(zf, schema.INCOME_BENEFITS, _income_rows(assessments, export_id, users), progress)
             _stream(zf, schema.HEALTH_AND_DV, _health_rows(assessments, export_id, users), progress)
-            _stream(zf, schema.USER, _user_rows(users, export_id, agency, with_pii=with_pii), progress)
+            _stream(zf, schema.USER, _user_rows(users, export_id, agency, with_pii=with_pii))
         if export.requested_by is not None:
             _record_disclosures(export, clients)
     return client_count
