@@ -49,6 +49,7 @@ from hmis.models import AccessEvent, User
 MAX_REPORTED = 1000
 BATCH = 5000
 EXACT_MATCH = 0.999
+LINK_MIN_PIECES = 3
 _SSN = re.compile(r"^[0-9xX]{9}$")
 _HEX_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
@@ -582,13 +583,15 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress)
             pieces = matching.Pieces.of(
                 first_name=client.first_name, last_name=client.last_name, dob=client.dob, ssn=client.ssn
             )
-            pending[source_id] = (client, pieces, pieces.keys())
+            # As at intake: fewer than two pieces (a name alone) is not enough to match on.
+            pending[source_id] = (client, pieces if pieces.filled >= 2 else None, pieces.keys())
         matches = _match_clients(cursor, agency, {s: p for s, p in pending.items() if p[1] is not None})
         new_rows, plain = [], []
         duplicates = []
-        for source_id, (client, _pieces, keys) in pending.items():
-            match = matches.get(source_id)
-            if match and match[2] and match[1] >= EXACT_MATCH:
+        for source_id, (client, pieces, keys) in pending.items():
+            match = matches.get(source_id) if pieces is not None else None
+            # Linking needs the same person beyond doubt: every piece given agrees, and three at least.
+            if match and match[2] and match[1] >= EXACT_MATCH and pieces.filled >= LINK_MIN_PIECES:
                 mapped[source_id] = match[0]  # the same person at this agency: link
                 written.clients_linked += 1
                 written.touched_clients[match[0]] = "edit"

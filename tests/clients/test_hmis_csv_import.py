@@ -304,3 +304,10 @@ def test_blind_index_is_still_standard_hmac_sha256(settings):
         settings.HMIS_BLIND_INDEX_KEY = key
         expected = hmac.new(key.encode(), b"name_bidx\x00LEE|ANN", hashlib.sha256).hexdigest()[:5]
         assert blind_index("name_bidx", "LEE|ANN", bits=20) == expected
+
+
+def test_a_name_alone_never_links_to_an_existing_client(agency_lead, intake):
+    make_client(intake, ssn=None, ssn_data_quality=99, dob=None, dob_data_quality=99)
+    name_only = client_values(SSN="", SSNDataQuality="99", DOB="", DOBDataQuality="99")
+    hmis_import, _ = run(agency_lead, build_zip(clients=[name_only]))
+    assert hmis_import.clients_linked == 0 and hmis_import.clients_created == 1
