@@ -255,3 +255,6 @@ register_audited(Assessment)
 register_audited(PossibleDuplicate)
 register_audited(ClientUserObjectPermission)
 register_audited(ClientGroupObjectPermission)
+
+# HMIS CSV interchange records live with their code; imported here so Django registers them.
+from clients.hmis_csv.models import HmisExport, HmisImport, ImportedRecord  # noqa: E402, F401

@@ -21,3 +21,18 @@ urlpatterns = [
     path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/assessment/", views.assess, name="assess"),
     path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/exit/", views.exit_enrollment, name="exit"),
 ]
+
+# HUD HMIS CSV interchange (clients.hmis_csv.views).
+from clients.hmis_csv import views as hmis_csv  # noqa: E402
+
+urlpatterns += [
+    path("hmis-csv/exports/", hmis_csv.exports, name="hmis-csv-exports"),
+    path("hmis-csv/exports/<uuid:export_id>/approve/", hmis_csv.export_approve, name="hmis-csv-export-approve"),
+    path("hmis-csv/exports/<uuid:export_id>/progress/", hmis_csv.export_progress, name="hmis-csv-export-progress"),
+    path("hmis-csv/exports/<uuid:export_id>/cancel/", hmis_csv.export_cancel, name="hmis-csv-export-cancel"),
+    path("hmis-csv/exports/<uuid:export_id>/download/", hmis_csv.export_download, name="hmis-csv-export-download"),
+    path("hmis-csv/imports/", hmis_csv.imports, name="hmis-csv-imports"),
+    path("hmis-csv/imports/<uuid:import_id>/", hmis_csv.import_detail, name="hmis-csv-import"),
+    path("hmis-csv/imports/<uuid:import_id>/progress/", hmis_csv.import_progress, name="hmis-csv-import-progress"),
+    path("hmis-csv/imports/<uuid:import_id>/cancel/", hmis_csv.import_cancel, name="hmis-csv-import-cancel"),
+]

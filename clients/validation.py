@@ -19,6 +19,10 @@ VAWA_MESSAGE = (
     "(name, SSN, date of birth, contact, address) into HMIS. This record is de-identified."
 )
 ANONYMOUS_MESSAGE = "An anonymous record keeps no name, SSN, full date of birth, contact or address."
+# Built once: the enum's ``choices`` is rebuilt on every access, which a bulk import feels.
+_NAME_DQ_LABELS = dict(hud.NameDataQuality.choices)
+_SSN_DQ_LABELS = dict(hud.SSNDataQuality.choices)
+_DOB_DQ_LABELS = dict(hud.DOBDataQuality.choices)
 
 
 def ssn_problem(digits: str) -> str | None:
@@ -53,7 +57,7 @@ def validate_client(client) -> None:
 
     # Name: empty exactly when its data quality says it was not given.
     names = [getattr(client, f) for f in NAME_FIELDS]
-    label = dict(hud.NameDataQuality.choices).get(client.name_data_quality, "")
+    label = _NAME_DQ_LABELS.get(client.name_data_quality, "")
     if client.name_data_quality in hud.NOT_PROVIDED:
         if any(names) and not deidentified:
             add("first_name", f"Name data quality is \u201c{label}\u201d: leave the name empty, or change the quality.")
@@ -69,7 +73,7 @@ def validate_client(client) -> None:
     digits = normalize_ssn(client.ssn)
     if client.ssn and len(digits) != len(client.ssn.replace("-", "").replace(" ", "")):
         add("ssn", "Use digits only (dashes are fine).")
-    label = dict(hud.SSNDataQuality.choices).get(client.ssn_data_quality, "")
+    label = _SSN_DQ_LABELS.get(client.ssn_data_quality, "")
     if client.ssn_data_quality in hud.NOT_PROVIDED:
         if digits and not deidentified:
             add("ssn", f"SSN data quality is \u201c{label}\u201d: leave the SSN empty, or change the quality.")
@@ -87,7 +91,7 @@ def validate_client(client) -> None:
         add("ssn", "That is a placeholder, not an SSN. Leave it empty and choose why it is missing.")
 
     # Date of birth.
-    label = dict(hud.DOBDataQuality.choices).get(client.dob_data_quality, "")
+    label = _DOB_DQ_LABELS.get(client.dob_data_quality, "")
     if client.dob_data_quality in hud.NOT_PROVIDED:
         if client.dob and not deidentified:
             add("dob", f"DOB data quality is \u201c{label}\u201d: leave the date empty, or change the quality.")

@@ -13,9 +13,9 @@ Normalisers turn what a worker types into one canonical form, so
 
 import datetime
 import hashlib
-import hmac
 import re
 import unicodedata
+from functools import lru_cache
 
 import jellyfish
 from django.conf import settings
@@ -60,6 +60,20 @@ def blind_index(purpose: str, value: str, *, bits: int = 32) -> str:
         return ""
     if bits % 4 or not 8 <= bits <= 256:
         raise ValueError("bits must be a multiple of 4 between 8 and 256")
-    key = settings.HMIS_BLIND_INDEX_KEY.encode("utf-8")
-    digest = hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
-    return digest[: bits // 4]
+    inner, outer = _keyed_hashes(settings.HMIS_BLIND_INDEX_KEY)
+    inner = inner.copy()
+    inner.update(f"{purpose}\x00{value}".encode())
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()[: bits // 4]
+
+
+@lru_cache(maxsize=4)
+def _keyed_hashes(key: str):
+    """HMAC-SHA256 (RFC 2104) with the keyed inner and outer hashes computed once:
+    the same digests as ``hmac.new``, at half the cost, for bulk imports."""
+    key_bytes = key.encode("utf-8")
+    if len(key_bytes) > 64:
+        key_bytes = hashlib.sha256(key_bytes).digest()
+    padded = key_bytes.ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in padded)), hashlib.sha256(bytes(b ^ 0x5C for b in padded))

@@ -146,6 +146,20 @@ REVIEW_PRESSURE = define(
 )
 
 
+# --- HUD HMIS CSV interchange (clients.hmis_csv). Only the agency's own clients, projects, enrollments.
+EXPORT_HMIS_CSV = define(
+    "hmis_csv.export",
+    "Export the agency's records in HUD's HMIS CSV (de-identified; with PII: a supervisor, a reason "
+    "and a second person's approval)",
+    {Role.SUPERVISOR, Role.AGENCY_LEAD},
+)
+APPROVE_HMIS_CSV_PII = define(
+    "hmis_csv.approve_pii", "Approve a colleague's HMIS CSV export with PII", {Role.SUPERVISOR, Role.AGENCY_LEAD}
+)
+IMPORT_HMIS_CSV = define(
+    "hmis_csv.import", "Import HUD HMIS CSV files into an agency", {Role.AGENCY_LEAD, Role.SYSTEM_ADMIN}
+)
+
 def has_permission(user, code: str) -> bool:
     perm = _REGISTRY[code]
     if not getattr(user, "is_authenticated", False) or not user.is_active:

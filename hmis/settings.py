@@ -356,6 +356,11 @@ HMIS_BEAT_LOCK_SECONDS = env_int("HMIS_BEAT_LOCK_SECONDS", 30, minimum=1)
 if not HMIS_BEAT_LOCK_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("HMIS_BEAT_LOCK_URL must be a Redis URL (the beat lock lives in Redis).")
 CELERY_BEAT_SCHEDULE = {
+    # HMIS CSV export files live 24 hours or 3 downloads, then are deleted.
+    "hmis-csv-purge-exports": {
+        "task": "clients.tasks.purge_hmis_csv_exports",
+        "schedule": timedelta(minutes=10),
+    },
     "expire-invitations": {
         "task": "hmis.tasks.expire_invitations",
         "schedule": crontab(minute=5),

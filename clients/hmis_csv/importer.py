@@ -1,0 +1,811 @@
+"""Read an HMIS CSV zip into one agency (``check_file`` then ``write_import``).
+
+Steps:
+1. Check every file and row against the schemas and the product's own rules
+   (``clients.validation``), collecting a report of (file, row, column,
+   problem) in plain words. A row whose parent has a problem (an enrollment
+   of a refused client) is refused too. Nothing is written in this step.
+2. Write, in one transaction, only when the file is clean or the user chose
+   "valid rows only": projects, clients, enrollments (with their exits) and
+   assessments (IncomeBenefits.csv and HealthAndDV.csv rows of the same
+   enrollment, date and stage make one assessment) with COPY. Values are
+   encrypted and the blind indexes computed in Python, as the intake form
+   does.
+3. Each client is matched through the blind indexes first: the same person
+   at this agency links (no new record), a strong match goes to the
+   duplicate-review list, otherwise a record is created. A row with no
+   name, SSN or birth date becomes an anonymous record and is not matched.
+4. A source identifier already imported into the agency is skipped, and a
+   file (by its SHA-256) is imported once: a re-run imports nothing twice.
+5. Every created record gets an audit-log entry and every client an access
+   event, naming the import.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import re
+import uuid
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP
+from types import SimpleNamespace
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from clients import hud, matching
+from clients.hmis_csv import schema
+from clients.hmis_csv.models import ImportedRecord
+from clients.models import Assessment, Client, Enrollment, Project, new_reference
+from clients.validation import validate_assessment, validate_client, validate_enrollment
+from hmis.fernet_batch import encrypt_many
+from hmis.models import AccessEvent, User
+
+MAX_REPORTED = 1000
+BATCH = 5000
+EXACT_MATCH = 0.999
+LINK_MIN_PIECES = 3
+_SSN = re.compile(r"^[0-9xX]{9}$")
+_HEX_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+
+CLIENT_COLUMNS = {
+    "first_name": "FirstName",
+    "middle_name": "MiddleName",
+    "last_name": "LastName",
+    "name_suffix": "NameSuffix",
+    "name_data_quality": "NameDataQuality",
+    "ssn": "SSN",
+    "ssn_data_quality": "SSNDataQuality",
+    "dob": "DOB",
+    "dob_data_quality": "DOBDataQuality",
+    "birth_year": "DOB",
+    "race_ethnicity": "RaceNone",
+}
+ENROLLMENT_COLUMNS = {"entry_date": "EntryDate", "exit_date": "ExitDate", "destination": "Destination"}
+ASSESSMENT_COLUMNS = {
+    "assessment_date": "InformationDate",
+    "monthly_income": "TotalMonthlyIncome",
+    "currently_fleeing": "CurrentlyFleeing",
+}
+
+
+class Cancelled(Exception):
+    """The user cancelled the import; the transaction is rolled back."""
+
+
+@dataclass
+class Report:
+    problems: list = field(default_factory=list)
+    count: int = 0
+
+    def add(self, file, row, column, problem):
+        self.count += 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append([file, row, column, problem])
+
+    def lines(self):
+        for file, row, column, problem in self.problems:
+            where = f"{file} row {row}" if row else file
+            yield f"{where}, {column}: {problem}" if column else f"{where}: {problem}"
+        if self.count > len(self.problems):
+            yield f"... and {self.count - len(self.problems)} more problems."
+
+
+@dataclass
+class Checked:
+    """What the write step needs from a checked file (compact: no whole rows)."""
+
+    sha256: str
+    report: Report
+    rows_total: int = 0
+    projects: dict = field(default_factory=dict)
+    clients: dict = field(default_factory=dict)
+    enrollments: dict = field(default_factory=dict)
+    assessments: dict = field(default_factory=dict)
+    skipped_deleted: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return self.report.count == 0
+
+    @property
+    def valid_rows(self) -> int:
+        return len(self.projects) + len(self.clients) + len(self.enrollments) + len(self.assessments)
+
+
+def _rows(zf, file_schema, report):
+    """(row number, values) of each valid row; problems go to ``report``."""
+    with zf.open(file_schema.name) as raw:
+        reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+        header = next(reader, None)
+        if header is None:
+            report.add(file_schema.name, None, "", "is empty (it needs at least the header line)")
+            return
+        problems = file_schema.check_header(header)
+        for problem in problems:
+            report.add(file_schema.name, 1, "", problem)
+        if problems:
+            return
+        for number, cells in enumerate(reader, start=2):
+            if not cells:
+                continue
+            values, row_problems = file_schema.parse_row(cells)
+            for column, problem in row_problems:
+                report.add(file_schema.name, number, column, problem)
+            if not row_problems:
+                yield number, values
+
+
+def _model_problems(error, columns):
+    for name, messages in error.message_dict.items():
+        for message in messages:
+            yield columns.get(name, name), message
+
+
+def _blank(value):
+    value = (value or "").strip()
+    return value or None
+
+
+def _client(values, agency):
+    """The client (a plain namespace the product's validation accepts) of a Client.csv row."""
+    race = [code for column, code in schema.RACE_COLUMNS.items() if values[column] == 1]
+    if values["RaceNone"] is not None and not race:
+        race = [values["RaceNone"]]
+    ssn = values["SSN"]
+    if ssn:
+        ssn = ssn.lower().lstrip("x") if ssn.lower().startswith("x") else ssn
+    names = [_blank(values[c]) for c in ("FirstName", "MiddleName", "LastName", "NameSuffix")]
+    client = SimpleNamespace(
+        first_name=names[0],
+        middle_name=names[1],
+        last_name=names[2],
+        name_suffix=names[3],
+        name_data_quality=values["NameDataQuality"],
+        ssn=ssn or None,
+        ssn_data_quality=values["SSNDataQuality"],
+        dob=values["DOB"],
+        dob_data_quality=values["DOBDataQuality"],
+        birth_year=None,
+        race_ethnicity=race,
+        sex=hud.Sex.NOT_COLLECTED if values["Sex"] is None else values["Sex"],
+        veteran_status=values["VeteranStatus"],
+        phone=None,
+        email=None,
+        last_permanent_address=None,
+        owning_agency_id=agency.pk,
+        owning_agency=agency,
+        created_at=values["DateCreated"],
+        updated_at=values["DateUpdated"],
+        user_source=values["UserID"],
+    )
+    # No identifying value at all: an anonymous record, as the intake form makes it.
+    client.is_anonymous = agency.is_victim_service_provider or not (any(names) or client.ssn or client.dob)
+    return client
+
+
+def check_file(source, agency) -> Checked:
+    """Step 1: read and check everything; write nothing."""
+    digest = hashlib.sha256()
+    if isinstance(source, (bytes, bytearray)):
+        source = io.BytesIO(source)
+    for chunk in iter(lambda: source.read(1 << 20), b""):
+        digest.update(chunk)
+    source.seek(0)
+    report = Report()
+    checked = Checked(sha256=digest.hexdigest(), report=report)
+    try:
+        zf = zipfile.ZipFile(source)
+    except zipfile.BadZipFile:
+        report.add("(the file)", None, "", "is not a zip file")
+        return checked
+    with zf:
+        names = set(zf.namelist())
+        for required in schema.REQUIRED:
+            if required not in names:
+                report.add(required, None, "", "is missing from the zip")
+        if report.count:
+            return checked
+        _check_rows(zf, names, agency, checked)
+    return checked
+
+
+def _deleted(values, checked) -> bool:
+    if values.get("DateDeleted") is not None:
+        checked.skipped_deleted += 1
+        return True
+    return False
+
+
+def _check_rows(zf, names, agency, checked):
+    report = checked.report
+    today = timezone.localdate()
+    for number, _values in _rows(zf, schema.EXPORT, report):
+        if number > 2:
+            report.add("Export.csv", number, "", "has more than one row (it must have exactly one)")
+    for number, values in _rows(zf, schema.PROJECT, report):
+        checked.rows_total += 1
+        if _deleted(values, checked):
+            continue
+        if values["ProjectType"] is None:
+            report.add("Project.csv", number, "ProjectType", "is empty; this system needs each project's type")
+            continue
+        checked.projects[values["ProjectID"]] = SimpleNamespace(
+            name=values["ProjectName"].strip(), project_type=values["ProjectType"], created_at=values["DateCreated"]
+        )
+    for number, values in _rows(zf, schema.CLIENT, report):
+        checked.rows_total += 1
+        if _deleted(values, checked):
+            continue
+        if values["SSN"] and not _SSN.match(values["SSN"]):
+            report.add("Client.csv", number, "SSN", "should be nine digits, with x for each missing digit")
+            continue
+        client = _client(values, agency)
+        try:
+            validate_client(client)
+        except ValidationError as error:
+            for column, problem in _model_problems(error, CLIENT_COLUMNS):
+                report.add("Client.csv", number, column, problem)
+            continue
+        checked.clients[values["PersonalID"]] = client
+    for number, values in _rows(zf, schema.ENROLLMENT, report):
+        checked.rows_total += 1
+        if _deleted(values, checked):
+            continue
+        client = checked.clients.get(values["PersonalID"])
+        if client is None:
+            report.add("Enrollment.csv", number, "PersonalID", "names no valid client of Client.csv")
+            continue
+        if values["ProjectID"] not in checked.projects:
+            report.add("Enrollment.csv", number, "ProjectID", "names no valid project of Project.csv")
+            continue
+        enrollment = SimpleNamespace(
+            client_source=values["PersonalID"],
+            project_source=values["ProjectID"],
+            entry_date=values["EntryDate"],
+            exit_date=None,
+            destination=None,
+            relationship_to_hoh=values["RelationshipToHoH"],
+            created_at=values["DateCreated"],
+            user_source=values["UserID"],
+            living_situation=values["LivingSituation"],
+            length_of_stay=values["LengthOfStay"],
+            disabling_condition=values["DisablingCondition"],
+        )
+        try:
+            validate_enrollment(enrollment, client)
+        except ValidationError as error:
+            for column, problem in _model_problems(error, ENROLLMENT_COLUMNS):
+                report.add("Enrollment.csv", number, column, problem)
+            continue
+        checked.enrollments[values["EnrollmentID"]] = enrollment
+    if "Exit.csv" in names:
+        for number, values in _rows(zf, schema.EXIT, report):
+            checked.rows_total += 1
+            if _deleted(values, checked):
+                continue
+            enrollment = checked.enrollments.get(values["EnrollmentID"])
+            if enrollment is None:
+                report.add("Exit.csv", number, "EnrollmentID", "names no valid enrollment of Enrollment.csv")
+                continue
+            exited = SimpleNamespace(**{**vars(enrollment), "exit_date": values["ExitDate"]})
+            exited.destination = values["Destination"]
+            try:
+                validate_enrollment(exited, checked.clients[enrollment.client_source])
+            except ValidationError as error:
+                for column, problem in _model_problems(error, ENROLLMENT_COLUMNS):
+                    report.add("Exit.csv", number, column, problem)
+                continue
+            enrollment.exit_date, enrollment.destination = exited.exit_date, exited.destination
+    parts = defaultdict(dict)
+    for file_schema in (schema.INCOME_BENEFITS, schema.HEALTH_AND_DV):
+        if file_schema.name not in names:
+            continue
+        for number, values in _rows(zf, file_schema, report):
+            checked.rows_total += 1
+            if _deleted(values, checked):
+                continue
+            if values["EnrollmentID"] not in checked.enrollments:
+                report.add(file_schema.name, number, "EnrollmentID", "names no valid enrollment of Enrollment.csv")
+                continue
+            key = (values["EnrollmentID"], values["InformationDate"], values["DataCollectionStage"])
+            parts[key][file_schema.name] = (number, values)
+    for (enrollment_source, date, _stage), files in parts.items():
+        enrollment = checked.enrollments[enrollment_source]
+        income = files.get("IncomeBenefits.csv", (None, {}))[1]
+        health = files.get("HealthAndDV.csv", (None, {}))[1]
+        first_file, (number, first) = next(iter(files.items()))
+        amount = income.get("TotalMonthlyIncome")
+        assessment = SimpleNamespace(
+            source_id=first[schema.BY_NAME[first_file].key],
+            enrollment_source=enrollment_source,
+            assessment_date=date,
+            prior_living_situation=_or_missing(enrollment.living_situation),
+            length_of_stay=_or_missing(enrollment.length_of_stay),
+            disabling_condition=enrollment.disabling_condition,
+            income_from_any_source=_or_missing(income.get("IncomeFromAnySource")),
+            monthly_income=None if amount is None else int(amount.quantize(1, ROUND_HALF_UP)),
+            non_cash_benefits=_or_missing(income.get("BenefitsFromAnySource")),
+            health_insurance=_or_missing(income.get("InsuranceFromAnySource")),
+            domestic_violence_survivor=_or_missing(health.get("DomesticViolenceSurvivor")),
+            currently_fleeing=health.get("CurrentlyFleeing"),
+            created_at=first["DateCreated"],
+            user_source=first["UserID"],
+        )
+        if date > today:
+            report.add(first_file, number, "InformationDate", "is in the future")
+            continue
+        try:
+            validate_assessment(assessment, enrollment)
+        except ValidationError as error:
+            for column, problem in _model_problems(error, ASSESSMENT_COLUMNS):
+                report.add(first_file, number, column, problem)
+            continue
+        checked.assessments[assessment.source_id] = assessment
+
+
+def _or_missing(value):
+    return hud.NoYes.NOT_COLLECTED if value is None else value
+
+
+# --- Step 2: write ---------------------------------------------------------------------------
+
+
+def _aware(value):
+    return timezone.make_aware(value, timezone.get_default_timezone()) if timezone.is_naive(value) else value
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_cell(value) -> str:
+    """One value in COPY's text format (faster than psycopg's per-row adaptation)."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
+
+
+def _pg_array(values) -> str | None:
+    """An integer array in COPY's text format (None stays NULL)."""
+    return None if values is None else "{" + ",".join(map(str, values)) + "}"
+
+
+def _copy(cursor, table, columns, rows):
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        buffer = []
+        for row in rows:
+            buffer.append("\t".join(map(_copy_cell, row)))
+            if len(buffer) == 2000:
+                copy.write("\n".join(buffer) + "\n")
+                buffer.clear()
+        if buffer:
+            copy.write("\n".join(buffer) + "\n")
+
+
+def _taken(cursor, table, ids) -> set:
+    found = set()
+    ids = list(ids)
+    for start in range(0, len(ids), 50000):
+        cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s)", [ids[start : start + 50000]])  # noqa: S608
+        found.update(row[0] for row in cursor.fetchall())
+    return found
+
+
+def _local_ids(cursor, table, sources) -> dict:
+    """Keep a source identifier as the new record's id when it is a free UUID (so a
+    round trip keeps identifiers); otherwise a new one."""
+    wanted = {s: uuid.UUID(s) for s in sources if _HEX_ID.match(s)}
+    taken = _taken(cursor, table, wanted.values())
+    return {s: (wanted[s] if s in wanted and wanted[s] not in taken else uuid.uuid4()) for s in sources}
+
+
+def _already_imported(agency, kind, sources) -> dict:
+    mapped = {}
+    sources = list(sources)
+    for start in range(0, len(sources), 50000):
+        for source_id, local_id in ImportedRecord.objects.filter(
+            agency=agency, kind=kind, source_id__in=sources[start : start + 50000]
+        ).values_list("source_id", "local_id"):
+            mapped[source_id] = local_id
+    return mapped
+
+
+def _match_clients(cursor, agency, pending):
+    """Blind-index search for a whole batch: {source id: (existing id, score, same agency)}.
+
+    One query per index column for all the batch's keys, then only the
+    candidates are decrypted and ranked (``clients.matching.similarity``).
+    """
+    by_key = defaultdict(list)
+    for source_id, (_client, _pieces, keys) in pending.items():
+        for column, value in keys.items():
+            if value:
+                by_key[(column, value)].append(source_id)
+    candidates = defaultdict(set)
+    columns = defaultdict(list)
+    for column, value in by_key:
+        columns[column].append(value)
+    for column, values in columns.items():
+        assert column in matching.KEYS
+        cursor.execute(f"SELECT id, {column} FROM clients_client WHERE {column} = ANY(%s)", [values])  # noqa: S608
+        for client_id, value in cursor.fetchall():
+            for source_id in by_key[(column, value)]:
+                candidates[source_id].add(client_id)
+    if not candidates:
+        return {}
+    ids = set().union(*candidates.values())
+    loaded = {
+        row.pk: row
+        for row in Client.objects.filter(pk__in=ids).only(
+            "id", "owning_agency_id", "confidential", "first_name", "last_name", "dob", "ssn"
+        )
+    }
+    best = {}
+    for source_id, client_ids in candidates.items():
+        query = pending[source_id][1]
+        ranked = []
+        for client_id in client_ids:
+            row = loaded[client_id]
+            found = matching.Pieces.of(first_name=row.first_name, last_name=row.last_name, dob=row.dob, ssn=row.ssn)
+            ranked.append((matching.similarity(query, found), row.owning_agency_id == agency.pk, str(client_id), row))
+        ranked.sort(key=lambda r: (-r[0], not r[1], r[2]))
+        score, same_agency, _, row = ranked[0]
+        if score >= matching.STRONG_MATCH:
+            best[source_id] = (row.pk, score, same_agency, row.confidential)
+    return best
+
+
+@dataclass
+class Written:
+    created: list = field(default_factory=list)  # (model label, id, repr)
+    clients_created: int = 0
+    clients_linked: int = 0
+    possible_duplicates: int = 0
+    skipped: int = 0
+    touched_clients: dict = field(default_factory=dict)  # id -> "create" | "edit"
+    mappings: list = field(default_factory=list)  # (kind, source id, local id)
+    creators: dict = field(default_factory=dict)
+
+    def creator(self, source_user_id):
+        return self.creators.get(source_user_id, self.creators[None])
+
+
+def _creators(agency, acting_user) -> dict:
+    """A UserID naming an active user of the agency here (a file this installation
+    exported) keeps that user as the creator; any other is the importing user.
+    No account is ever created from User.csv."""
+    creators = {
+        user_id.hex: user_id
+        for user_id in User.objects.filter(agency=agency, is_active=True).values_list("id", flat=True)
+    }
+    creators[None] = acting_user.pk
+    return creators
+
+
+def write_import(checked, hmis_import, *, acting_user, progress=None):
+    """Step 2. Call inside one transaction (``actions.run_import``)."""
+    agency = hmis_import.agency
+    written = Written(creators=_creators(agency, acting_user))
+    now = timezone.now()
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # psycopg's own cursor, for COPY
+        project_ids = _write_projects(cursor, checked, agency, written)
+        _tick(progress, len(checked.projects))
+        client_ids = _write_clients(cursor, checked, agency, acting_user, written, now, progress)
+        enrollment_ids = _write_enrollments(cursor, checked, agency, acting_user, written, client_ids, project_ids)
+        _tick(progress, len(checked.enrollments))
+        _write_assessments(cursor, checked, agency, acting_user, written, enrollment_ids)
+        _tick(progress, len(checked.assessments))
+        _write_audit(cursor, hmis_import, acting_user, written, now)
+    return written
+
+
+def _tick(progress, rows):
+    if progress:
+        progress(rows)
+
+
+def _write_projects(cursor, checked, agency, written):
+    mapped = _already_imported(agency, "project", checked.projects)
+    written.skipped += len(mapped)
+    by_name = dict(Project.objects.filter(agency=agency).values_list("name", "id"))
+    new = {}
+    for source_id, project in checked.projects.items():
+        if source_id in mapped:
+            continue
+        if project.name in by_name:
+            # The agency already runs a project of that name: the file's enrollments go to it.
+            mapped[source_id] = by_name[project.name]
+            written.mappings.append(("project", source_id, by_name[project.name]))
+            continue
+        new[source_id] = project
+        by_name[project.name] = None  # two rows of one name: the first creates it
+    ids = _local_ids(cursor, Project._meta.db_table, new)
+    rows = []
+    for source_id, project in new.items():
+        pk = ids[source_id]
+        by_name[project.name] = pk
+        mapped[source_id] = pk
+        rows.append((pk, agency.pk, project.name, project.project_type, True, _aware(project.created_at)))
+        written.created.append(("clients.project", pk, project.name))
+        written.mappings.append(("project", source_id, pk))
+    for source_id, project in checked.projects.items():
+        mapped.setdefault(source_id, by_name[project.name])
+    _copy(cursor, "clients_project", ["id", "agency_id", "name", "project_type", "is_active", "created_at"], rows)
+    return mapped
+
+
+CLIENT_TABLE_COLUMNS = [
+    "id",
+    "reference",
+    "owning_agency_id",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "name_suffix",
+    "name_data_quality",
+    "ssn",
+    "ssn_data_quality",
+    "dob",
+    "dob_data_quality",
+    "race_ethnicity",
+    "sex",
+    "veteran_status",
+    "confidential",
+    "is_anonymous",
+    *matching.INDEX_COLUMNS,
+    matching.NEIGHBOUR_COLUMN,
+]
+ENCRYPTED_CLIENT_FIELDS = ("first_name", "middle_name", "last_name", "name_suffix", "ssn", "dob")
+
+
+def _write_clients(cursor, checked, agency, acting_user, written, now, progress):
+    mapped = _already_imported(agency, "client", checked.clients)
+    written.skipped += len(mapped)
+    todo = [s for s in checked.clients if s not in mapped]
+    ids = _local_ids(cursor, Client._meta.db_table, todo)
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        pending = {}
+        for source_id in batch:
+            client = checked.clients[source_id]
+            if client.is_anonymous:
+                pending[source_id] = (client, None, {})
+                continue
+            pieces = matching.Pieces.of(
+                first_name=client.first_name, last_name=client.last_name, dob=client.dob, ssn=client.ssn
+            )
+            # As at intake: fewer than two pieces (a name alone) is not enough to match on.
+            pending[source_id] = (client, pieces if pieces.filled >= 2 else None, pieces.keys())
+        matches = _match_clients(cursor, agency, {s: p for s, p in pending.items() if p[1] is not None})
+        new_rows, plain = [], []
+        duplicates = []
+        for source_id, (client, pieces, keys) in pending.items():
+            match = matches.get(source_id) if pieces is not None else None
+            # Linking needs the same person beyond doubt: every piece given agrees, and three at least.
+            if match and match[2] and match[1] >= EXACT_MATCH and pieces.filled >= LINK_MIN_PIECES:
+                mapped[source_id] = match[0]  # the same person at this agency: link
+                written.clients_linked += 1
+                written.touched_clients[match[0]] = "edit"
+                written.mappings.append(("client", source_id, match[0]))
+                continue
+            pk = ids[source_id]
+            mapped[source_id] = pk
+            if match and not match[3]:
+                duplicates.append((pk, match[0], round(match[1], 3)))
+            new_rows.append((source_id, pk, client, keys))
+            plain.extend(
+                None if getattr(client, name) is None else str(getattr(client, name))
+                for name in ENCRYPTED_CLIENT_FIELDS
+            )
+        tokens = encrypt_many(plain)
+        rows = []
+        width = len(ENCRYPTED_CLIENT_FIELDS)
+        for n, (source_id, pk, client, keys) in enumerate(new_rows):
+            first, middle, last, suffix, ssn, dob = tokens[n * width : n * width + width]
+            reference = new_reference()
+            rows.append(
+                (
+                    pk,
+                    reference,
+                    agency.pk,
+                    written.creator(client.user_source),
+                    _aware(client.created_at),
+                    _aware(client.updated_at),
+                    first,
+                    middle,
+                    last,
+                    suffix,
+                    client.name_data_quality,
+                    ssn,
+                    client.ssn_data_quality,
+                    dob,
+                    client.dob_data_quality,
+                    _pg_array(client.race_ethnicity),
+                    client.sex,
+                    client.veteran_status,
+                    False,
+                    client.is_anonymous,
+                    *(keys.get(column) for column in matching.INDEX_COLUMNS),
+                    _pg_array(matching.stored_neighbour_keys(client.first_name, client.last_name)),
+                )
+            )
+            written.created.append(("clients.client", pk, f"Client {reference}"))
+            written.touched_clients[pk] = "create"
+            written.mappings.append(("client", source_id, pk))
+        _copy(cursor, "clients_client", CLIENT_TABLE_COLUMNS, rows)
+        written.clients_created += len(rows)
+        _copy(
+            cursor,
+            "clients_possibleduplicate",
+            ["id", "new_client_id", "existing_client_id", "score", "found_by_id", "found_at", "status"],
+            ((uuid.uuid4(), new, old, score, acting_user.pk, now, "open") for new, old, score in duplicates),
+        )
+        written.possible_duplicates += len(duplicates)
+        _tick(progress, len(batch))
+    return mapped
+
+
+def _write_enrollments(cursor, checked, agency, acting_user, written, client_ids, project_ids):
+    mapped = _already_imported(agency, "enrollment", checked.enrollments)
+    written.skipped += len(mapped)
+    todo = [s for s in checked.enrollments if s not in mapped]
+    ids = _local_ids(cursor, Enrollment._meta.db_table, todo)
+    rows = []
+    for source_id in todo:
+        e = checked.enrollments[source_id]
+        pk = ids[source_id]
+        mapped[source_id] = pk
+        rows.append(
+            (
+                pk,
+                client_ids[e.client_source],
+                project_ids[e.project_source],
+                e.entry_date,
+                e.exit_date,
+                e.destination,
+                e.relationship_to_hoh,
+                written.creator(e.user_source),
+                _aware(e.created_at),
+            )
+        )
+        written.created.append(("clients.enrollment", pk, f"Enrollment {pk}"))
+        written.mappings.append(("enrollment", source_id, pk))
+    _copy(
+        cursor,
+        "clients_enrollment",
+        [
+            "id",
+            "client_id",
+            "project_id",
+            "entry_date",
+            "exit_date",
+            "destination",
+            "relationship_to_hoh",
+            "created_by_id",
+            "created_at",
+        ],
+        rows,
+    )
+    return mapped
+
+
+ENCRYPTED_ASSESSMENT_FIELDS = (
+    "disabling_condition",
+    "income_from_any_source",
+    "monthly_income",
+    "non_cash_benefits",
+    "health_insurance",
+    "domestic_violence_survivor",
+    "currently_fleeing",
+)
+
+
+def _write_assessments(cursor, checked, agency, acting_user, written, enrollment_ids):
+    mapped = _already_imported(agency, "assessment", checked.assessments)
+    written.skipped += len(mapped)
+    todo = [s for s in checked.assessments if s not in mapped]
+    ids = _local_ids(cursor, Assessment._meta.db_table, todo)
+    width = len(ENCRYPTED_ASSESSMENT_FIELDS)
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        plain = []
+        for source_id in batch:
+            a = checked.assessments[source_id]
+            plain.extend(
+                None if getattr(a, name) is None else str(getattr(a, name)) for name in ENCRYPTED_ASSESSMENT_FIELDS
+            )
+        tokens = encrypt_many(plain)
+        rows = []
+        for n, source_id in enumerate(batch):
+            a = checked.assessments[source_id]
+            pk = ids[source_id]
+            rows.append(
+                (
+                    pk,
+                    enrollment_ids[a.enrollment_source],
+                    a.assessment_date,
+                    a.prior_living_situation,
+                    a.length_of_stay,
+                    *tokens[n * width : n * width + width],
+                    written.creator(a.user_source),
+                    _aware(a.created_at),
+                )
+            )
+            written.created.append(("clients.assessment", pk, f"Assessment {pk}"))
+            written.mappings.append(("assessment", source_id, pk))
+        _copy(
+            cursor,
+            "clients_assessment",
+            [
+                "id",
+                "enrollment_id",
+                "assessment_date",
+                "prior_living_situation",
+                "length_of_stay",
+                *ENCRYPTED_ASSESSMENT_FIELDS,
+                "created_by_id",
+                "created_at",
+            ],
+            rows,
+        )
+
+
+def _write_audit(cursor, hmis_import, acting_user, written, now):
+    """Bulk audit: an audit-log entry per created record, an access event per client
+    touched, and the source-id map (so the same records are never imported twice)."""
+    content_types = {
+        label: ContentType.objects.get_by_natural_key(*label.split(".")).pk
+        for label in ("clients.project", "clients.client", "clients.enrollment", "clients.assessment")
+    }
+    extra = json.dumps({"hmis_import": str(hmis_import.pk)})
+    changes = json.dumps({"imported": ["", f"HMIS CSV import {hmis_import.pk}"]})
+    _copy(
+        cursor,
+        "auditlog_logentry",
+        [
+            "content_type_id",
+            "object_pk",
+            "object_repr",
+            "action",
+            "changes_text",
+            "changes",
+            "actor_id",
+            "timestamp",
+            "additional_data",
+        ],
+        (
+            (content_types[label], str(pk), text, 0, "", changes, acting_user.pk, now, extra)
+            for label, pk, text in written.created
+        ),
+    )
+    detail = f"HMIS CSV import {hmis_import.pk.hex[:8]}"
+    _copy(
+        cursor,
+        AccessEvent._meta.db_table,
+        ["at", "actor_id", "actor_agency_id", "action", "subject_type", "subject_id", "fields", "reason", "detail"],
+        (
+            (now, acting_user.pk, acting_user.agency_id, action, "clients.client", pk, "{}", "", detail)
+            for pk, action in written.touched_clients.items()
+        ),
+    )
+    _copy(
+        cursor,
+        ImportedRecord._meta.db_table,
+        ["agency_id", "kind", "source_id", "local_id", "hmis_import_id"],
+        ((hmis_import.agency_id, kind, source, local, hmis_import.pk) for kind, source, local in written.mappings),
+    )
