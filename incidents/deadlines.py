@@ -101,7 +101,8 @@ def deadlines_for(incident, *, now=None) -> list[Deadline]:
     rules = [rule for rule in RULES if rule.applies(incident)]
     if provisional and not rules:
         rules = [RULES[0]]  # the clock runs from discovery while the assessment is open
-    recorded = set(incident.breach_notices.values_list("audience", flat=True)) if incident.pk else set()
+    # .all() so that a list of incidents prefetches the notices (one query, not one per incident).
+    recorded = {notice.audience for notice in incident.breach_notices.all()} if incident.pk else set()
     result = []
     for rule in rules:
         due = incident.discovered_at + timedelta(days=rule.days)

@@ -211,7 +211,7 @@ def incident_worklist(user) -> dict[str, list[WaitingItem]]:
     incidents = incidents_visible_to(user).exclude(status=Status.CLOSED)
     if not user.is_system_admin:
         incidents = incidents.filter(agency_id=user.agency_id)
-    for incident in incidents.prefetch_related("corrective_actions__owner")[:200]:
+    for incident in incidents.prefetch_related("corrective_actions__owner", "breach_notices")[:200]:
         deadlines = deadlines_for(incident)
         first = min(deadlines, key=lambda d: d.due_at) if deadlines else None
         if incident.status == Status.REPORTED:

@@ -23,9 +23,12 @@ BUDGETS = {
     "client page": 11,
     "clients list": 5,
     "referral page": 9,
-    "incident page": 15,
+    "incident page": 17,  # triage, assessment, breach notices, actions and timeline sections
 }
-DASHBOARD_BUDGETS = {"intake": 5, "supervisor": 8, "security_officer": 6, "agency_lead": 7, "system_admin": 9}
+# Every dashboard lists the user's open corrective actions (one query); a
+# triager's also lists incidents by what they wait for (incidents, actions,
+# their owners and breach notices: four queries, whatever the count).
+DASHBOARD_BUDGETS = {"intake": 6, "supervisor": 9, "security_officer": 11, "agency_lead": 8, "system_admin": 14}
 
 
 def _rows(intake, supervisor, eastside, security_officer, k):
