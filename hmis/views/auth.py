@@ -65,6 +65,9 @@ def sign_in(request):
                 ip_address=client_ip(request),
             )
             form.add_error(None, "That username and password do not match. Check them and try again.")
+            if _failures_so_far(request, form.cleaned_data["username"]) == settings.AXES_FAILURE_LIMIT - 1:
+                minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+                form.add_error(None, f"One more failed attempt pauses sign-in for {minutes} minutes.")
         elif user.agency_id and not user.agency.allows_ip(client_ip(request)):
             record_security_event(
                 kind=SecurityEvent.Kind.NETWORK_REFUSED,
@@ -361,6 +364,14 @@ def set_password(request, token):
             messages.success(request, "Your password is set. Sign in, then set up your authenticator app.")
             return redirect("login")
     return render(request, "hmis/set_password.html", {"form": form, "username": invitation.user.username})
+
+
+def _failures_so_far(request, username) -> int:
+    """django-axes' count for this username and address (the lockout's own key),
+    the same for an account that exists and one that does not."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.get_failures(request, {"username": username})
 
 
 def locked_out(request, original_response=None, credentials=None):

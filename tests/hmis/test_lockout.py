@@ -108,3 +108,14 @@ def test_lockout_lifts_after_thirty_minutes(intake):
         assert attempt(intake, PASSWORD).status_code == 429
     with time_machine.travel(start + timezone.timedelta(minutes=31), tick=False):
         assert attempt(intake, PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("who", ["intake", "no-such-user"])
+def test_the_attempt_before_the_last_warns_and_the_lockout_page_leads_back(request, who, settings):
+    """The same warning for an account that exists and one that does not."""
+    user_or_name = request.getfixturevalue("intake") if who == "intake" else who
+    warning = b"One more failed attempt pauses sign-in"
+    answers = [attempt(user_or_name, "wrong password number") for _ in range(settings.AXES_FAILURE_LIMIT)]
+    assert [warning in a.content for a in answers[:-1]] == [False] * (settings.AXES_FAILURE_LIMIT - 2) + [True]
+    locked = answers[-1]
+    assert locked.status_code == 429 and b'href="/login/"' in locked.content
