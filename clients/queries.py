@@ -81,7 +81,8 @@ def pick_own_clients(user, text) -> list[Client]:
     from clients.masking import initials
 
     text = (text or "").strip()
-    if len(text) < 2:
+    # No reference code or initials holds a control character (PostgreSQL refuses NUL outright).
+    if len(text) < 2 or not text.isprintable():
         return []
     listed = clients_listed_for(user).order_by("-created_at")
     found = list(listed.filter(reference__istartswith=text)[:PICKER_RESULTS])

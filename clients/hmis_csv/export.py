@@ -369,7 +369,7 @@ def _user_rows(user_ids, export_id, agency, *, with_pii):
     if None in user_ids:
         created = local_time(agency.created_at)
         yield {"UserID": SYSTEM_USER_ID, "DateCreated": created, "DateUpdated": created, "ExportID": export_id}
-    for user in User.objects.filter(pk__in=[u for u in user_ids if u]).order_by("id").iterator():
+    for user in User.objects.filter(pk__in=[u for u in user_ids if u]).order_by("id").iterator(chunk_size=2000):
         row = {
             "UserID": user_id(user.pk),
             "DateCreated": local_time(user.date_joined),

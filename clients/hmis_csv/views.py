@@ -17,6 +17,7 @@ from clients.hmis_csv.models import HmisExport, HmisImport
 from hmis.forms import apply_validation_error
 from hmis.models import Agency
 from hmis.permissions import APPROVE_HMIS_CSV_PII, EXPORT_HMIS_CSV, IMPORT_HMIS_CSV, has_permission, requires
+from hmis.uploads import SealedUploadHandler, accepts_upload
 
 MAX_UPLOAD_BYTES = 200 << 20
 
@@ -151,7 +152,16 @@ def _import_for(user, import_id):
     return job
 
 
+class HmisCsvUploadHandler(SealedUploadHandler):
+    """The import's zip, streamed sealed to a temporary file (see hmis.uploads)."""
+
+    @classmethod
+    def max_bytes(cls) -> int:
+        return MAX_UPLOAD_BYTES
+
+
 @requires(IMPORT_HMIS_CSV)
+@accepts_upload(HmisCsvUploadHandler)
 def imports(request):
     from clients.tasks import run_hmis_csv_import
 
@@ -162,7 +172,7 @@ def imports(request):
     form.fields["agency"] = forms.ModelChoiceField(queryset=agencies, initial=request.user.agency_id)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if getattr(upload, "oversized", False) or upload.size > MAX_UPLOAD_BYTES:
             form.add_error("file", "The file is larger than 200 MB: use the import_hmis_csv command.")
         else:
             try:
