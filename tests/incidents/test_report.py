@@ -302,3 +302,15 @@ def test_the_picker_offers_matches_as_the_reporter_types(page, intake):
     page.get_by_role("button", name="Send report").click()
     expect(page.get_by_text("Your report is")).to_be_visible()
     assert [a.client_id for a in Incident.objects.get().affected_clients.all()] == [ours.pk]
+
+
+@pytest.mark.parametrize("field", ["client_search", "description"])
+def test_a_control_character_in_the_report_form_is_not_a_server_error(client_for, intake, field):
+    """Seen by the fuzzer: a NUL in the picker's search text reached PostgreSQL (500)."""
+    http = client_for(intake)
+    data = {"category": "phishing", field: "a\x00b" * 20, "find": "1"}
+    assert http.post(reverse("incidents:report"), data).status_code < 500
+    assert (
+        http.post(reverse("incidents:report-client-search"), {"q": "a\x00b", "client_search": "a\x00b"}).status_code
+        < 500
+    )
