@@ -11,6 +11,7 @@ from django.urls import reverse
 from clients.hmis_csv import actions, export, importer
 from clients.hmis_csv.jobs import JobProgress
 from clients.hmis_csv.models import HmisExport, HmisImport
+from hmis.emails import render_email
 
 
 @shared_task
@@ -30,16 +31,15 @@ def run_hmis_csv_export(export_id: str):
         actions.store_export_file(export=job, data=out.read())
     if job.requested_by and job.requested_by.email:
         # Only a link: the file is downloaded signed in, by the requester.
-        send_mail(
-            subject="Your HMIS CSV export is ready",
-            message=(
-                "The HMIS CSV export you asked for is ready. Sign in to download it within "
-                f"{actions.EXPORT_HOURS} hours (at most {actions.MAX_DOWNLOADS} times):\n"
-                f"{settings.HMIS_BASE_URL}{reverse('clients:hmis-csv-exports')}"
-            ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[job.requested_by.email],
+        subject, body = render_email(
+            "hmis_csv_export_ready",
+            {
+                "hours": actions.EXPORT_HOURS,
+                "max_downloads": actions.MAX_DOWNLOADS,
+                "link": settings.HMIS_BASE_URL + reverse("clients:hmis-csv-exports"),
+            },
         )
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [job.requested_by.email])
     return "done"
 
 

@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
 
+from hmis.emails import render_email
 from hmis.models import Invitation
 
 
@@ -20,24 +21,18 @@ def send_invitation_email(self, invitation_id: str, token: str, reason: str = "i
     invitation = Invitation.objects.select_related("user").filter(pk=invitation_id).first()
     if invitation is None or not invitation.is_usable:
         return "skipped"
-    link = settings.HMIS_BASE_URL + reverse("password-set", args=[token])
-    opening = (
-        f"Your HMIS sign-in was reset by your agency's HMIS lead (username: {invitation.user.username}). "
-        "Your old password, authenticator and backup codes no longer work."
-        if reason == "reset"
-        else f"An HMIS account was created for you (username: {invitation.user.username})."
+    subject, body = render_email(
+        "sign_in_reset" if reason == "reset" else "account_invitation",
+        {
+            "username": invitation.user.username,
+            "link": settings.HMIS_BASE_URL + reverse("password-set", args=[token]),
+            "hours": settings.HMIS_INVITATION_HOURS,
+            "base_url": settings.HMIS_BASE_URL,
+        },
     )
     send_mail(
-        subject="Your HMIS sign-in was reset" if reason == "reset" else "Your HMIS account",
-        message=(
-            f"{opening}\n\n"
-            f"Set your password within {settings.HMIS_INVITATION_HOURS} hours using this one-time link:\n{link}\n\n"
-            f"A real HMIS link starts with {settings.HMIS_BASE_URL}/, the address shown on the HMIS sign-in page; "
-            "it asks you to choose a new password, never for your current one or your codes.\n"
-            "If you did not expect this, or the link starts with any other address, do not use it "
-            "and tell your agency's HMIS lead.\n"
-            "HMIS staff will never ask you for your password or codes."
-        ),
+        subject=subject,
+        message=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.user.email],
     )
