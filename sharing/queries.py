@@ -341,8 +341,9 @@ def get_share_for(user, share_id) -> Share:
 
     The user's agency must be the recipient, the share live (sent or
     accepted, before its end date, the partner still verified and active) and
-    the consent gate must still cover recipient, categories and purpose. When
-    the answer is no, any grant left behind is removed on the spot.
+    the consent gate must still cover recipient, categories and purpose.
+    Pages open a share through ``actions.share_to_open``, which also removes
+    a grant left behind when the answer is no.
     """
     share = (
         shares_received_by(user)
@@ -353,7 +354,6 @@ def get_share_for(user, share_id) -> Share:
     if share is None:
         raise Http404
     if not access.share_gives_access(share):
-        access.sync_grant(client=share.client, agency=share.to_agency)
         raise Http404
     return share
 

@@ -2,7 +2,7 @@
 writes through ``sharing.actions``.
 
 The recipient reaches a shared client only through ``share_detail``, which
-asks ``queries.get_share_for`` (recipient, live, consent gate now) on every
+asks ``actions.share_to_open`` (recipient, live, consent gate now) on every
 opening and records each opening as an access event.
 """
 
@@ -135,7 +135,7 @@ def share_notice(request, share_id):
     an old notice never ends on "not found")."""
     share = queries.get_received_share_for(request.user, share_id)
     try:
-        queries.get_share_for(request.user, share_id)
+        actions.share_to_open(acting_user=request.user, share_id=share_id)
     except Http404:
         return render(request, "sharing/shares/ended.html", {"share": share})
     return redirect("sharing:share-detail", share_id=share.pk)
@@ -143,7 +143,7 @@ def share_notice(request, share_id):
 
 @requires(RECEIVE_SHARES)
 def share_detail(request, share_id):
-    share = queries.get_share_for(request.user, share_id)
+    share = actions.share_to_open(acting_user=request.user, share_id=share_id)
     actions.record_share_opened(acting_user=request.user, share=share)
     return render(request, "sharing/shares/detail.html", _detail_context(request, share))
 
@@ -152,7 +152,7 @@ def share_detail(request, share_id):
 @require_POST
 def share_reveal(request, share_id):
     """Record the reveal, then redirect to the referral showing the field once."""
-    share = queries.get_share_for(request.user, share_id)
+    share = actions.share_to_open(acting_user=request.user, share_id=share_id)
     if not has_permission(request.user, REVEAL_CLIENT_PII):
         raise PermissionDenied
     view = queries.shared_client_view(share, client_queries.viewer_for(request))
@@ -178,7 +178,7 @@ def share_reveal(request, share_id):
 @requires(RECEIVE_SHARES)
 def share_revealed(request, share_id, token):
     """The referral with the field a reveal just recorded, shown once; records nothing more."""
-    share = queries.get_share_for(request.user, share_id)
+    share = actions.share_to_open(acting_user=request.user, share_id=share_id)
     if not has_permission(request.user, REVEAL_CLIENT_PII):
         raise PermissionDenied
     field = reveal_once.take(request, token, subject_id=share.pk)
@@ -190,7 +190,7 @@ def share_revealed(request, share_id, token):
 @requires(RECEIVE_SHARES)
 @require_POST
 def share_accept(request, share_id):
-    share = queries.get_share_for(request.user, share_id)
+    share = actions.share_to_open(acting_user=request.user, share_id=share_id)
     form = ShareResponseForm(request.POST)
     form.is_valid()
     try:
