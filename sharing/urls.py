@@ -28,6 +28,7 @@ urlpatterns += [
     path("referrals/", shares.share_list, name="share-list"),
     path("referrals/new/<uuid:client_id>/", shares.share_create, name="share-create"),
     path("referrals/<uuid:share_id>/", shares.share_detail, name="share-detail"),
+    path("referrals/for-client/<uuid:client_id>/", shares.share_for_client, name="share-for-client"),
     path("referrals/<uuid:share_id>/notice/", shares.share_notice, name="share-notice"),
     path("referrals/<uuid:share_id>/reveal/", shares.share_reveal, name="share-reveal"),
     path("referrals/<uuid:share_id>/revealed/<str:token>/", shares.share_revealed, name="share-revealed"),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from clients import actions as client_actions
 from clients import queries as client_queries
 from clients.models import ClientGroupObjectPermission
+from clients.validation import validate_reveal
 from hmis import permissions
 from hmis.audit import acting_as, record_access
 from hmis.models import AccessEvent, Agency
@@ -240,20 +241,17 @@ def record_share_opened(*, acting_user, share, fields=()):
 @transaction.atomic
 def reveal_shared_field(*, acting_user, share, field, reason, reason_text="", privacy_screen=False):
     """Unmask one field of a shared category for one page view, with a reason
-    (as on the owner's client page). ``share`` must come from ``get_share_for``."""
+    (as on the owner's client page). ``share`` must come from ``share_to_open``."""
     _recipient_share(acting_user, share)
     require(acting_user, permissions.REVEAL_CLIENT_PII)
-    errors = {}
-    if field not in queries.revealable_fields(share) or getattr(share.client, field, None) in (None, ""):
-        errors["field"] = "Choose a shared field that has a value."
-    if reason not in AccessEvent.Reason.values:
-        errors["reason"] = "Choose why you need to see it."
-    elif reason == AccessEvent.Reason.OTHER and not (reason_text or "").strip():
-        errors["reason_text"] = "Say why you need to see it."
-    if privacy_screen:
-        errors.setdefault("field", "The privacy screen is on. Switch it off to reveal a field.")
-    if errors:
-        raise ValidationError(errors)
+    validate_reveal(
+        client=share.client,
+        field=field,
+        revealable=queries.revealable_fields(share),
+        reason=reason,
+        reason_text=reason_text,
+        privacy_screen=privacy_screen,
+    )
     record_access(
         actor=acting_user,
         action=AccessEvent.Action.REVEAL,

@@ -26,7 +26,7 @@ from hmis.permissions import (
     requires,
 )
 from hmis.privacy import privacy_screen_on
-from sharing import actions, notifications, queries
+from sharing import actions, display, notifications, queries
 from sharing.forms_shares import ShareForm, ShareResponseForm, ShareRevealForm
 from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Purpose, Share, category_labels
 
@@ -116,7 +116,7 @@ def share_create(request, client_id):
 
 def _detail_context(request, share, *, revealed="", reveal_form=None):
     viewer = client_queries.viewer_for(request)
-    view = queries.shared_client_view(share, viewer, revealed=revealed)
+    view = display.shared_client_view(share, viewer, revealed=revealed)
     can_reveal = has_permission(request.user, REVEAL_CLIENT_PII) and not viewer.privacy and bool(view.revealable)
     return {
         "share": share,
@@ -126,6 +126,18 @@ def _detail_context(request, share, *, revealed="", reveal_form=None):
         "reveal_form": reveal_form or (ShareRevealForm(fields=view.revealable) if can_reveal else None),
         "response_form": ShareResponseForm(),
     }
+
+
+@requires(RECEIVE_SHARES)
+def share_for_client(request, client_id):
+    """Where the client page sends a user whose agency does not hold the
+    record: the live, consented referral through which they see the client,
+    else 404."""
+    client = client_queries.get_client_for(request.user, client_id)
+    shares = queries.shared_view_for(request.user, client)
+    if not shares:
+        raise Http404
+    return redirect("sharing:share-detail", share_id=shares[0].pk)
 
 
 @requires(RECEIVE_SHARES)
@@ -155,7 +167,7 @@ def share_reveal(request, share_id):
     share = actions.share_to_open(acting_user=request.user, share_id=share_id)
     if not has_permission(request.user, REVEAL_CLIENT_PII):
         raise PermissionDenied
-    view = queries.shared_client_view(share, client_queries.viewer_for(request))
+    view = display.shared_client_view(share, client_queries.viewer_for(request))
     form = ShareRevealForm(request.POST, fields=view.revealable)
     if form.is_valid():
         try:
