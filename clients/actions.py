@@ -17,7 +17,13 @@ from guardian.shortcuts import assign_perm, remove_perm
 from clients import hud, queries
 from clients.masking import REVEALABLE
 from clients.models import Assessment, Client, Enrollment, PossibleDuplicate, Project
-from clients.validation import IDENTIFYING_FIELDS, VAWA_MESSAGE, validate_assessment, validate_enrollment
+from clients.validation import (
+    IDENTIFYING_FIELDS,
+    VAWA_MESSAGE,
+    validate_assessment,
+    validate_enrollment,
+    validate_reveal,
+)
 from hmis import permissions
 from hmis.audit import acting_as, record_access
 from hmis.blind_index import normalize_ssn
@@ -188,19 +194,14 @@ def reveal_client_field(*, acting_user, client, field, reason, reason_text="", p
     """
     _require(acting_user, permissions.REVEAL_CLIENT_PII)
     _require_visible(acting_user, client)
-    errors = {}
-    if field not in REVEALABLE:
-        errors["field"] = "Choose a field to reveal."
-    elif getattr(client, field) in (None, ""):
-        errors["field"] = "There is nothing recorded in that field."
-    if reason not in AccessEvent.Reason.values:
-        errors["reason"] = "Choose why you need to see it."
-    elif reason == AccessEvent.Reason.OTHER and not (reason_text or "").strip():
-        errors["reason_text"] = "Say why you need to see it."
-    if privacy_screen:
-        errors.setdefault("field", "The privacy screen is on. Switch it off to reveal a field.")
-    if errors:
-        raise ValidationError(errors)
+    validate_reveal(
+        client=client,
+        field=field,
+        revealable=REVEALABLE,
+        reason=reason,
+        reason_text=reason_text,
+        privacy_screen=privacy_screen,
+    )
     record_access(
         actor=acting_user,
         action=AccessEvent.Action.REVEAL,

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from clients import hud
 from clients.matching import PLACEHOLDER_DOBS, is_placeholder_ssn
 from hmis.blind_index import normalize_ssn
+from hmis.models import AccessEvent
 
 NAME_FIELDS = ("first_name", "middle_name", "last_name", "name_suffix")
 IDENTIFYING_FIELDS = (*NAME_FIELDS, "ssn", "dob", "phone", "email", "last_permanent_address")
@@ -161,5 +162,24 @@ def validate_assessment(assessment, enrollment) -> None:
             errors["monthly_income"] = "Income is recorded only when \u201cincome from any source\u201d is Yes."
     if assessment.domestic_violence_survivor != hud.NoYes.YES and assessment.currently_fleeing not in (None, 99):
         errors["currently_fleeing"] = "Answer \u201ccurrently fleeing\u201d only for a survivor."
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_reveal(*, client, field, revealable, reason, reason_text, privacy_screen) -> None:
+    """The rules of revealing one field with a reason, on the client page and
+    on a referral alike: a revealable field with a value, a known reason (with
+    words for "other"), and no privacy screen. ``ValidationError`` keyed by field."""
+    errors = {}
+    if field not in revealable:
+        errors["field"] = "Choose a field to reveal."
+    elif getattr(client, field, None) in (None, ""):
+        errors["field"] = "There is nothing recorded in that field."
+    if reason not in AccessEvent.Reason.values:
+        errors["reason"] = "Choose why you need to see it."
+    elif reason == AccessEvent.Reason.OTHER and not (reason_text or "").strip():
+        errors["reason_text"] = "Say why you need to see it."
+    if privacy_screen:
+        errors.setdefault("field", "The privacy screen is on. Switch it off to reveal a field.")
     if errors:
         raise ValidationError(errors)

@@ -49,7 +49,6 @@ from hmis.permissions import (
     requires,
 )
 from hmis.privacy import privacy_screen_on
-from sharing.queries import release_section_for
 
 SEARCHED_AT = "clients_searched_at"  # a timestamp only: search terms never go in the session
 SEARCH_FRESH_SECONDS = 30 * 60
@@ -180,7 +179,6 @@ def _detail_context(request, client, *, revealed="", reveal_form=None):
         "reveal_reasons": AccessEvent.Reason.choices,
         "privacy": viewer.privacy,
         "can_refer": has_permission(user, SEND_SHARES) and client.owning_agency_id == user.agency_id,
-        "releases": release_section_for(request, client),
         **_named_staff_context(user, client),
     }
 
@@ -224,16 +222,11 @@ def named_staff(request, client_id):
 
 def _owner_or_share(request, client):
     """A partner agency that sees a client through a referral sees it only on
-    the referral page (shared categories, consent re-checked): 404 here
-    unless a live, consented referral exists, which the user is sent to."""
+    the referral page (shared categories, consent re-checked): the sharing
+    app finds the live, consented referral or answers 404."""
     if client.owning_agency_id == request.user.agency_id:
         return None
-    from sharing.queries import shared_view_for
-
-    shares = shared_view_for(request.user, client)
-    if not shares:
-        raise Http404
-    return redirect("sharing:share-detail", share_id=shares[0].pk)
+    return redirect("sharing:share-for-client", client_id=client.pk)
 
 
 @requires(VIEW_CLIENTS)

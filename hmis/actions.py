@@ -108,7 +108,8 @@ def update_agency(*, acting_user, agency, **changes):
 @transaction.atomic
 def record_agency_verification(*, acting_user, agency, method, notes=""):
     """The system admin confirms the agency is who it says (for example a call-back
-    to the number already on file). Only verified, active agencies receive shares."""
+    to the number already on file). Only verified, active agencies receive shares.
+    The one way an agency is verified, from its settings page or the partner directory."""
     _require(acting_user, permissions.MANAGE_AGENCIES)
     if not method.strip():
         raise ValidationError({"verification_method": "Say how the agency was verified."})

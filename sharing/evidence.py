@@ -1,6 +1,6 @@
 """Consent evidence files: checked by content, stored encrypted under a
 random name in ``HMIS_PRIVATE_STORAGE_DIR`` (never under a public URL), read
-back only by ``sharing.views`` after a permission check.
+back only by ``sharing.views.releases`` after a permission check.
 
 Uploads go through ``EvidenceUploadHandler``: the file is streamed to a
 temporary file sealed under a key that lives only in memory (so neither is

@@ -16,9 +16,9 @@ def expire_releases():
 
     1. Find active releases whose expiry moment has passed (the consent gate
        already refuses them; this records it).
-    2. End each one through ``actions.expire_release``, which runs the
-       "release ended" hooks in the same transaction, one release per
-       transaction so one failure does not hold back the rest.
+    2. End each one through ``actions.expire_release``, which ends its
+       referrals and removes the partners' grants in the same transaction,
+       one release per transaction so one failure does not hold back the rest.
 
     Returns how many this run expired.
     """
@@ -61,8 +61,6 @@ def remove_stale_grants():
        consented share behind it (a lost message, a release that ran out by
        date, a suspended partner).
     """
-    from sharing import access
-
-    expired = access.expire_overdue_shares()
-    removed = access.remove_stale_grants()
+    expired = actions.expire_overdue_shares()
+    removed = actions.remove_stale_grants()
     return {"expired": expired, "removed": removed}

@@ -68,6 +68,10 @@ EXPECTATIONS = {
     ),
     # The recipient (eastside) opens a referral; the sender has its own page.
     "sharing:share-detail": Expect(allowed=OTHER_STAFF, outsiders=STAFF, kwargs=share),
+    # Where the client page sends the recipient: its referral, or "not found" for the record's own agency.
+    "sharing:share-for-client": Expect(
+        allowed=OTHER_STAFF, ok=302, outsiders=STAFF, kwargs=lambda w: {"client_id": w.share.client_id}
+    ),
     "sharing:share-notice": Expect(allowed=OTHER_STAFF, ok=302, outsiders=STAFF, kwargs=share),
     "sharing:share-reveal": Expect(
         allowed=OTHER_STAFF,

@@ -1,5 +1,5 @@
 """The release status machine: every move allowed and refused, the four-eyes
-rule, and the single "release ended" step with its hooks."""
+rule, and the single "release ended" step that ends referrals and removes grants."""
 
 import datetime
 from itertools import product
@@ -10,15 +10,22 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from sharing import actions, hooks
-from sharing.models import IllegalTransition, Release, ReleaseStatusChange
+from clients.models import ClientGroupObjectPermission
+from sharing import actions
+from sharing.models import IllegalTransition, Release, ReleaseStatusChange, Share
 from tests.sharing import release_fixtures
 from tests.sharing.release_fixtures import active_release, force_window, record
+from tests.sharing.share_fixtures import canary_client, care_release, housing_share
 
 pytestmark = pytest.mark.django_db
 harbor_client = release_fixtures.harbor_client
 second_supervisor = release_fixtures.second_supervisor
 S = Release.Status
+
+
+def has_grant(client, agency):
+    return ClientGroupObjectPermission.objects.filter(content_object=client, group=agency.group).exists()
+
 
 ALLOWED = {(S.PENDING, S.ACTIVE), (S.PENDING, S.DENIED), (S.ACTIVE, S.REVOKED), (S.ACTIVE, S.EXPIRED)}
 
@@ -194,50 +201,50 @@ def test_end_release_only_ends(intake, supervisor, harbor_client, eastside):
 
 
 @pytest.fixture
-def ended_calls():
-    calls = []
-
-    @hooks.on_release_ended
-    def remember(release):
-        calls.append((release.pk, release.status, transaction.get_connection().in_atomic_block))
-
-    yield calls
-    hooks.unregister(remember)
+def referred(intake, supervisor, eastside):
+    """An active release naming eastside and a live referral to eastside under it."""
+    client = canary_client(intake)
+    release = care_release(intake, supervisor, client, eastside)
+    share = housing_share(intake, client, eastside)
+    assert has_grant(client, eastside)
+    return release, share
 
 
-def test_revocation_runs_the_release_ended_hooks_in_its_transaction(
-    ended_calls, intake, supervisor, harbor_client, eastside
-):
-    release = active_release(intake, supervisor, harbor_client, recipient_agencies=[eastside])
+def test_revocation_ends_the_referrals_and_removes_the_grant(intake, eastside, referred):
+    release, share = referred
     actions.revoke_release(acting_user=intake, release=release)
-    assert ended_calls == [(release.pk, S.REVOKED, True)]
+    share.refresh_from_db()
+    assert share.status == Share.Status.EXPIRED and share.end_reason == "The client's release ended."
+    assert not has_grant(share.client, eastside)
 
 
-def test_expiry_runs_the_release_ended_hooks(ended_calls, intake, supervisor, harbor_client, eastside):
-    release = active_release(intake, supervisor, harbor_client, recipient_agencies=[eastside])
+def test_expiry_ends_the_referrals_and_removes_the_grant(eastside, referred):
+    release, share = referred
     force_window(release, release.effective_at - datetime.timedelta(days=5), timezone.now())
     assert actions.expire_release(release_id=release.pk)
     assert not actions.expire_release(release_id=release.pk)  # a second run does nothing
-    assert ended_calls == [(release.pk, S.EXPIRED, True)]
     release.refresh_from_db()
     assert (release.status, release.ended_by, release.end_reason) == (S.EXPIRED, None, actions.EXPIRY_REASON)
+    share.refresh_from_db()
+    assert share.status == Share.Status.EXPIRED
+    assert not has_grant(share.client, eastside)
 
 
-def test_a_failing_hook_rolls_the_ending_back(intake, supervisor, harbor_client, eastside):
-    release = active_release(intake, supervisor, harbor_client, recipient_agencies=[eastside])
+def test_a_failing_grant_removal_rolls_the_ending_back(monkeypatch, intake, eastside, referred):
+    release, share = referred
 
-    @hooks.on_release_ended
-    def broken(release):
+    def broken(**kwargs):
         raise RuntimeError("grant removal failed")
 
-    try:
-        with pytest.raises(RuntimeError):
-            actions.revoke_release(acting_user=intake, release=release)
-    finally:
-        hooks.unregister(broken)
+    monkeypatch.setattr("sharing.actions.shares.sync_grant", broken)
+    with pytest.raises(RuntimeError):
+        actions.revoke_release(acting_user=intake, release=release)
     release.refresh_from_db()
+    share.refresh_from_db()
     assert release.status == S.ACTIVE
     assert not ReleaseStatusChange.objects.filter(release=release, to_status=S.REVOKED).exists()
+    assert share.status == Share.Status.SENT
+    assert has_grant(share.client, eastside)
 
 
 def test_pending_decisions_and_endings_are_all_recorded_in_order(intake, supervisor, harbor_client, eastside):

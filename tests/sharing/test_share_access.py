@@ -115,7 +115,7 @@ def test_release_expiry_cuts_access_before_the_expiry_job_runs(client_for, other
     assert open_share(http, share).status_code == 404
     # The refused opening removed the grant on the spot.
     assert not has_grant(client, eastside)
-    # The expiry job then records it, and the hook ends the share.
+    # The expiry job then records it, and ending the release ends the share.
     from sharing.tasks import expire_releases
 
     assert expire_releases() == 1
@@ -170,7 +170,7 @@ def test_the_sweep_removes_a_grant_left_behind(intake, eastside, setup):
     other = canary_client(intake, first_name="Other", ssn=None, ssn_data_quality=99)
     # A grant with no share behind it (a lost message, a manual mistake).
     grant_client_access(group_or_user=eastside.group, client=other)
-    # And a grant whose release ran out by date (no hook has run yet).
+    # And a grant whose release ran out by date (the expiry job has not run yet).
     Release.objects.filter(pk=release.pk).update(
         effective_at=timezone.now() - timedelta(days=30), expires_at=timezone.now() - timedelta(seconds=1)
     )
@@ -207,16 +207,16 @@ def test_only_the_recipient_agency_opens_it(client_for, intake, other_security_o
 
 def test_the_client_page_sends_the_recipient_to_the_referral(client_for, other_intake, setup):
     client, _release, share = setup
-    response = client_for(other_intake).get(reverse("clients:detail", args=[client.pk]))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("sharing:share-detail", args=[share.pk])
+    response = client_for(other_intake).get(reverse("clients:detail", args=[client.pk]), follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1] == (reverse("sharing:share-detail", args=[share.pk]), 302)
 
 
 def test_the_client_page_is_404_for_the_recipient_once_consent_ended(client_for, intake, other_intake, setup):
     client, release, _share = setup
     http = client_for(other_intake)
     actions.revoke_release(acting_user=intake, release=release, reason="The client asked")
-    assert http.get(reverse("clients:detail", args=[client.pk])).status_code == 404
+    assert http.get(reverse("clients:detail", args=[client.pk]), follow=True).status_code == 404
 
 
 def test_the_recipient_cannot_reveal_on_the_client_page(client_for, other_intake, setup):

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from hmis import actions as hmis_actions
 from hmis.models import Agency
 from sharing import actions
 from sharing.models import PartnerContact
@@ -22,7 +23,9 @@ def test_everyone_sees_partners_with_their_verification(client_for, security_off
 
 def test_the_system_admin_verifies_an_agency_recording_who_when_how(system_admin):
     agency = AgencyFactory(slug="new-partner", name="New Partner", verified_at=None, verification_method="")
-    actions.verify_partner(acting_user=system_admin, agency=agency, method="Call-back to 555-0101 on file")
+    hmis_actions.record_agency_verification(
+        acting_user=system_admin, agency=agency, method="Call-back to 555-0101 on file"
+    )
     agency.refresh_from_db()
     assert agency.verified_by == system_admin and agency.verified_at
     assert agency.verification_method == "Call-back to 555-0101 on file"
@@ -32,14 +35,14 @@ def test_the_system_admin_verifies_an_agency_recording_who_when_how(system_admin
 def test_verification_needs_a_method(system_admin):
     agency = AgencyFactory(slug="new-partner", verified_at=None)
     with pytest.raises(ValidationError):
-        actions.verify_partner(acting_user=system_admin, agency=agency, method=" ")
+        hmis_actions.record_agency_verification(acting_user=system_admin, agency=agency, method=" ")
 
 
 @pytest.mark.parametrize("persona", ["intake", "supervisor", "agency_lead", "security_officer"])
 def test_only_the_system_admin_verifies_or_suspends(request, persona, eastside):
     user = request.getfixturevalue(persona)
     with pytest.raises(PermissionDenied):
-        actions.verify_partner(acting_user=user, agency=eastside, method="I know them")
+        hmis_actions.record_agency_verification(acting_user=user, agency=eastside, method="I know them")
     with pytest.raises(PermissionDenied):
         actions.suspend_partner(acting_user=user, agency=eastside, reason="Verification lapsed.")
 

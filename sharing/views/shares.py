@@ -2,7 +2,7 @@
 writes through ``sharing.actions``.
 
 The recipient reaches a shared client only through ``share_detail``, which
-asks ``queries.get_share_for`` (recipient, live, consent gate now) on every
+asks ``actions.share_to_open`` (recipient, live, consent gate now) on every
 opening and records each opening as an access event.
 """
 
@@ -26,7 +26,7 @@ from hmis.permissions import (
     requires,
 )
 from hmis.privacy import privacy_screen_on
-from sharing import actions, notifications, queries
+from sharing import actions, display, notifications, queries
 from sharing.forms_shares import ShareForm, ShareResponseForm, ShareRevealForm
 from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Purpose, Share, category_labels
 
@@ -116,7 +116,7 @@ def share_create(request, client_id):
 
 def _detail_context(request, share, *, revealed="", reveal_form=None):
     viewer = client_queries.viewer_for(request)
-    view = queries.shared_client_view(share, viewer, revealed=revealed)
+    view = display.shared_client_view(share, viewer, revealed=revealed)
     can_reveal = has_permission(request.user, REVEAL_CLIENT_PII) and not viewer.privacy and bool(view.revealable)
     return {
         "share": share,
@@ -129,13 +129,25 @@ def _detail_context(request, share, *, revealed="", reveal_form=None):
 
 
 @requires(RECEIVE_SHARES)
+def share_for_client(request, client_id):
+    """Where the client page sends a user whose agency does not hold the
+    record: the live, consented referral through which they see the client,
+    else 404."""
+    client = client_queries.get_client_for(request.user, client_id)
+    shares = queries.shared_view_for(request.user, client)
+    if not shares:
+        raise Http404
+    return redirect("sharing:share-detail", share_id=shares[0].pk)
+
+
+@requires(RECEIVE_SHARES)
 def share_notice(request, share_id):
     """Where the recipient's notices and e-mails about a referral lead: the
     referral while it is open, afterwards its status without the client (so
     an old notice never ends on "not found")."""
     share = queries.get_received_share_for(request.user, share_id)
     try:
-        queries.get_share_for(request.user, share_id)
+        actions.share_to_open(acting_user=request.user, share_id=share_id)
     except Http404:
         return render(request, "sharing/shares/ended.html", {"share": share})
     return redirect("sharing:share-detail", share_id=share.pk)
@@ -143,7 +155,7 @@ def share_notice(request, share_id):
 
 @requires(RECEIVE_SHARES)
 def share_detail(request, share_id):
-    share = queries.get_share_for(request.user, share_id)
+    share = actions.share_to_open(acting_user=request.user, share_id=share_id)
     actions.record_share_opened(acting_user=request.user, share=share)
     return render(request, "sharing/shares/detail.html", _detail_context(request, share))
 
@@ -152,10 +164,10 @@ def share_detail(request, share_id):
 @require_POST
 def share_reveal(request, share_id):
     """Record the reveal, then redirect to the referral showing the field once."""
-    share = queries.get_share_for(request.user, share_id)
+    share = actions.share_to_open(acting_user=request.user, share_id=share_id)
     if not has_permission(request.user, REVEAL_CLIENT_PII):
         raise PermissionDenied
-    view = queries.shared_client_view(share, client_queries.viewer_for(request))
+    view = display.shared_client_view(share, client_queries.viewer_for(request))
     form = ShareRevealForm(request.POST, fields=view.revealable)
     if form.is_valid():
         try:
@@ -178,7 +190,7 @@ def share_reveal(request, share_id):
 @requires(RECEIVE_SHARES)
 def share_revealed(request, share_id, token):
     """The referral with the field a reveal just recorded, shown once; records nothing more."""
-    share = queries.get_share_for(request.user, share_id)
+    share = actions.share_to_open(acting_user=request.user, share_id=share_id)
     if not has_permission(request.user, REVEAL_CLIENT_PII):
         raise PermissionDenied
     field = reveal_once.take(request, token, subject_id=share.pk)
@@ -190,7 +202,7 @@ def share_revealed(request, share_id, token):
 @requires(RECEIVE_SHARES)
 @require_POST
 def share_accept(request, share_id):
-    share = queries.get_share_for(request.user, share_id)
+    share = actions.share_to_open(acting_user=request.user, share_id=share_id)
     form = ShareResponseForm(request.POST)
     form.is_valid()
     try:

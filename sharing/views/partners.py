@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hmis import actions as hmis_actions
 from hmis.confirm import confirmation_page, plural
-from hmis.permissions import MANAGE_PARTNERS, VIEW_PARTNERS, has_permission, requires
+from hmis.permissions import MANAGE_AGENCIES, MANAGE_PARTNERS, VIEW_PARTNERS, has_permission, requires
 from sharing import actions, queries
 from sharing.forms_shares import PartnerContactForm, SuspendForm, VerificationForm
 
@@ -29,19 +30,20 @@ def partner_detail(request, agency_id):
             "agency": agency,
             "contacts": agency.partner_contacts.all(),
             "can_manage": can_manage,
-            "verify_form": VerificationForm() if can_manage else None,
+            # Verifying the agency writes its own record: the agency-settings permission.
+            "verify_form": VerificationForm() if has_permission(request.user, MANAGE_AGENCIES) else None,
             "contact_form": PartnerContactForm() if can_manage else None,
         },
     )
 
 
-@requires(MANAGE_PARTNERS)
+@requires(MANAGE_AGENCIES)
 @require_POST
 def partner_verify(request, agency_id):
     agency = queries.get_partner(agency_id)
     form = VerificationForm(request.POST)
     if form.is_valid():
-        actions.verify_partner(
+        hmis_actions.record_agency_verification(
             acting_user=request.user,
             agency=agency,
             method=form.cleaned_data["verification_method"],

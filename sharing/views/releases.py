@@ -20,7 +20,7 @@ from hmis.confirm import confirmation_page, plural
 from hmis.forms import apply_validation_error
 from hmis.permissions import DECIDE_RELEASES, RECORD_RELEASES, REVOKE_RELEASES, VIEW_RELEASES, requires
 from hmis.uploads import accepts_upload
-from sharing import actions, queries
+from sharing import actions, display, queries
 from sharing import evidence as evidence_store
 from sharing.evidence import EvidenceUploadHandler
 from sharing.forms import DenyForm, ReleaseForm, RevokeForm
@@ -123,7 +123,7 @@ def _detail_context(request, release, *, deny_form=None):
     from hmis.privacy import privacy_screen_on
 
     privacy = privacy_screen_on(request)
-    [view] = queries.describe([release], request.user, privacy=privacy)
+    [view] = display.describe([release], request.user, privacy=privacy)
     return {
         "view": view,
         "release": release,
@@ -229,8 +229,8 @@ def release_print(request, release_id):
     how to revoke. No name, SSN or birth date, so a lost page names nobody."""
     release = queries.get_release_for(request.user, release_id)
     actions.record_summary_printed(acting_user=request.user, release=release)
-    [view] = queries.describe([release], request.user)
-    summary = queries.client_summary(
+    [view] = display.describe([release], request.user)
+    summary = display.client_summary(
         categories=release.categories,
         purposes=release.purposes,
         recipients=view.recipients,
@@ -248,4 +248,4 @@ def release_print(request, release_id):
 @requires(DECIDE_RELEASES)
 def release_queue(request):
     pending = queries.pending_releases_for_decision(request.user)
-    return render(request, "sharing/releases/queue.html", {"pending": queries.describe(pending, request.user)})
+    return render(request, "sharing/releases/queue.html", {"pending": display.describe(pending, request.user)})

@@ -1,0 +1,76 @@
+"""Requests for HMIS data from outside: recorded by any staff member, answered by the HMIS lead."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from hmis import permissions
+from hmis.audit import acting_as
+from sharing.actions._common import record_status_change, require
+from sharing.models import ExternalRequest
+from sharing.notifications import notify, users_holding
+
+
+def _external_link(request):
+    return reverse("sharing:external-request-detail", args=[request.pk])
+
+
+@transaction.atomic
+def record_external_request(
+    *, acting_user, requester_name, requester_type, channel, what_was_asked, requester_organisation=""
+):
+    """Any staff member logs a request for HMIS data from outside; it goes to the
+    HMIS lead (system admins) at once. Nothing about any client is attached."""
+    require(acting_user, permissions.RECORD_EXTERNAL_REQUESTS)
+    request = ExternalRequest(
+        agency=acting_user.agency,
+        received_by=acting_user,
+        requester_name=(requester_name or "").strip(),
+        requester_organisation=(requester_organisation or "").strip(),
+        requester_type=requester_type,
+        channel=channel,
+        what_was_asked=(what_was_asked or "").strip(),
+    )
+    request.full_clean()
+    with acting_as(acting_user):
+        request.save()
+        record_status_change(request, from_status="", to_status=ExternalRequest.Status.ROUTED, by=acting_user)
+        notify(
+            recipients=users_holding(permissions.ANSWER_EXTERNAL_REQUESTS),
+            text=(
+                f"External request {request.reference} ({request.get_requester_type_display().lower()}) "
+                f"recorded at {request.agency.name if request.agency else 'an agency'}. Review it in HMIS."
+            ),
+            link=_external_link(request),
+        )
+    return request
+
+
+@transaction.atomic
+def move_external_request(*, acting_user, request, to_status, answer=""):
+    """Only the system admin moves an external request: review, answer, decline.
+    Answering or declining records what was answered."""
+    require(acting_user, permissions.ANSWER_EXTERNAL_REQUESTS)
+    locked = ExternalRequest.objects.select_for_update().get(pk=request.pk)
+    if to_status not in ExternalRequest.TRANSITIONS[locked.status]:
+        raise ValidationError("That step is not possible for this request.")
+    answer = (answer or "").strip()
+    if to_status in ExternalRequest.CLOSED:
+        if not answer:
+            raise ValidationError({"answer": "Record what was answered to the requester."})
+        locked.answer = answer
+        locked.answered_by = acting_user
+        locked.answered_at = timezone.now()
+    from_status = locked.status
+    locked.status = to_status
+    with acting_as(acting_user):
+        locked.save()
+        record_status_change(locked, from_status=from_status, to_status=to_status, by=acting_user)
+        if to_status in ExternalRequest.CLOSED:
+            notify(
+                recipients=[locked.received_by],
+                text=f"External request {locked.reference} was {locked.get_status_display().lower()} by the HMIS lead.",
+                link=_external_link(locked),
+            )
+    return locked
