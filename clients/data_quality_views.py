@@ -21,15 +21,14 @@ def data_quality_page(request):
     if form.is_valid():
         filters = data_quality.Filters(**form.cleaned_data)
         page = page_number(request)
-        records = data_quality.records_to_fix(user, filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-        summary = data_quality.summary_for(user, filters)
+        report = data_quality.report_for(user, filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
         context.update(
-            summary=summary,
-            chart_rows=[(row, ROW_HEIGHT * i) for i, row in enumerate(summary.rows)],
-            chart_height=ROW_HEIGHT * len(summary.rows),
-            records=records[:PAGE_SIZE],
+            report=report,
+            chart_rows=[(row, ROW_HEIGHT * i) for i, row in enumerate(report.rows)],
+            chart_height=ROW_HEIGHT * len(report.rows),
+            records=report.records[:PAGE_SIZE],
             page=page,
-            has_next=len(records) > PAGE_SIZE,
+            has_next=len(report.records) > PAGE_SIZE,
             # Keeps the filters on the next and previous pages (dates and a UUID: no PII).
             filter_query=f"start={filters.start.isoformat()}&end={filters.end.isoformat()}"
             + (f"&project={filters.project.pk}" if filters.project else ""),

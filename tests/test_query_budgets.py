@@ -108,8 +108,8 @@ def test_dashboard_of_each_role_stays_within_budget(request, world, client_for, 
     assert _queries(browser, reverse("dashboard")) == with_one, "a query per row"
 
 
-# Session, user, device, then the page: the project choices, the records to fix, the counts.
-DATA_QUALITY_BUDGET = 7
+# Session, user, device, then the page: the project choices, then the counts with the records to fix.
+DATA_QUALITY_BUDGET = 6
 
 
 def test_data_quality_page_stays_within_budget_with_one_client_or_many(
