@@ -254,7 +254,24 @@ def test_records_to_fix_are_paged_keeping_the_filters(client_for, supervisor, in
     assert "Next</a>" not in second.content.decode()
 
 
-def test_supervisor_and_lead_reach_the_page_from_the_dashboard(client_for, supervisor, agency_lead, intake):
+def test_supervisor_and_lead_reach_the_page_from_the_dashboard_and_the_menu(
+    client_for, supervisor, agency_lead, intake
+):
+    nav_link = f'<a href="{URL}">Data quality</a>'
     for user in (supervisor, agency_lead):
-        assert 'id="data-quality-link"' in client_for(user).get(reverse("dashboard")).content.decode()
-    assert 'id="data-quality-link"' not in client_for(intake).get(reverse("dashboard")).content.decode()
+        html = client_for(user).get(reverse("dashboard")).content.decode()
+        assert 'id="data-quality-link"' in html
+        assert nav_link in html
+    html = client_for(intake).get(reverse("dashboard")).content.decode()
+    assert URL not in html
+
+
+def test_the_page_decrypts_nothing(client_for, supervisor, population):
+    # A stored value that no key decrypts: reading it would fail the page.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE clients_client SET first_name = 'not-a-token', ssn = 'not-a-token', dob = 'not-a-token'")
+    response = client_for(supervisor).get(URL)
+    assert response.status_code == 200
+    assert served(response) == 3
