@@ -29,25 +29,22 @@ def backfill_name_neighbours(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("clients", "0001_initial"),
-        ("hmis", "0005_encrypt_access_reason_text"),
+        ('clients', '0001_initial'),
+        ('hmis', '0005_encrypt_access_reason_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="client",
-            name="name_neighbour_bidx",
-            field=django.contrib.postgres.fields.ArrayField(
-                base_field=models.IntegerField(), blank=True, editable=False, null=True, size=None
-            ),
+            model_name='client',
+            name='name_neighbour_bidx',
+            field=django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, editable=False, null=True, size=None),
         ),
         migrations.RunPython(backfill_name_neighbours, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
-            model_name="client",
-            index=django.contrib.postgres.indexes.GinIndex(
-                fields=["name_neighbour_bidx"], name="client_name_neighbour_idx"
-            ),
+            model_name='client',
+            index=django.contrib.postgres.indexes.GinIndex(fields=['name_neighbour_bidx'], name='client_name_neighbour_idx'),
         ),
     ]
