@@ -262,3 +262,38 @@ class DuplicateResolutionForm(forms.Form):
             (PossibleDuplicate.Status.DISTINCT, "Different people"),
         ]
     )
+
+
+class _AgencyProjectField(forms.ModelChoiceField):
+    """A project of the agency; anything else (a malformed id too) is one plain message."""
+
+    default_error_messages = {"invalid_choice": "Choose one of your agency's projects."}
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+
+
+class DataQualityFilterForm(forms.Form):
+    """The data-quality page's filters (a GET form). Bound to defaults when
+    nothing is asked, so the page opens on the last year of every project."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    project = _AgencyProjectField(queryset=Project.objects.none(), required=False, empty_label="Every project")
+
+    def __init__(self, data, *, projects):
+        if not any(data.get(name) for name in ("start", "end", "project")):
+            today = datetime.date.today()
+            data = {"start": today - datetime.timedelta(days=365), "end": today}
+        super().__init__(data)
+        self.fields["project"].queryset = projects
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The range ends before it starts: choose a later date.")
+        return cleaned

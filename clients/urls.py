@@ -1,7 +1,7 @@
 # Client records, enrollments and intake assessments. UUIDs only in paths.
 from django.urls import path
 
-from clients import views
+from clients import data_quality_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("intake/new/", views.create, name="create"),
     path("projects/", views.projects, name="projects"),
     path("duplicates/", views.duplicates, name="duplicates"),
+    path("data-quality/", data_quality_views.data_quality_page, name="data-quality"),
     path("duplicates/<uuid:duplicate_id>/", views.duplicate_resolve, name="duplicate-resolve"),
     path("<uuid:client_id>/", views.detail, name="detail"),
     path("<uuid:client_id>/reveal/", views.reveal, name="reveal"),

@@ -30,6 +30,8 @@ def navigation(user):
         main.append(("agency-list", "Agencies"))
     if can(permissions.MANAGE_PASSKEY_POLICY):
         more.append(("passkey-policy", "Passkey policy"))
+    if can(permissions.VIEW_DATA_QUALITY):
+        more.append(("clients:data-quality", "Data quality"))
     if can(permissions.REVIEW_DUPLICATES):
         more.append(("clients:duplicates", "Possible duplicates"))
     if can(permissions.REVIEW_PRESSURE):

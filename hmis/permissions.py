@@ -105,6 +105,11 @@ NAME_STAFF_ON_CONFIDENTIAL = define(
     STAFF,
 )
 MANAGE_PROJECTS = define("clients.projects", "Add and close the agency's projects", {Role.SUPERVISOR, Role.AGENCY_LEAD})
+VIEW_DATA_QUALITY = define(
+    "clients.data_quality",
+    "See the agency's data-quality counts (HUD's universal data elements) and the reference codes to fix",
+    {Role.SUPERVISOR, Role.AGENCY_LEAD},
+)
 REVIEW_DUPLICATES = define(
     "clients.duplicates.review", "Review possible duplicate clients across agencies", {Role.SYSTEM_ADMIN}
 )

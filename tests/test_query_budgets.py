@@ -106,3 +106,21 @@ def test_dashboard_of_each_role_stays_within_budget(request, world, client_for, 
     with django_assert_max_num_queries(DASHBOARD_BUDGETS[role]):
         browser.get(reverse("dashboard"))
     assert _queries(browser, reverse("dashboard")) == with_one, "a query per row"
+
+
+# Session, user, device, then the page: the project choices, then the counts with the records to fix.
+DATA_QUALITY_BUDGET = 6
+
+
+def test_data_quality_page_stays_within_budget_with_one_client_or_many(
+    world, client_for, supervisor, django_assert_max_num_queries
+):
+    world(0)
+    browser = client_for(supervisor)
+    url = reverse("clients:data-quality")
+    with_one = _queries(browser, url)
+    for k in range(1, 5):
+        world(k)
+    with django_assert_max_num_queries(DATA_QUALITY_BUDGET):
+        browser.get(url)
+    assert _queries(browser, url) == with_one, "a query per row"

@@ -21,6 +21,7 @@ def dashboard(request):
         context["training_attention"] = [u for u in active if not u.training_current() or u.training_due_soon()]
     context["my_corrective_actions"] = list(open_actions_owned_by(user))
     context["is_case_worker"] = user.has_role(Role.INTAKE, Role.SUPERVISOR)
+    context["can_view_data_quality"] = has_permission(user, permissions.VIEW_DATA_QUALITY)
     if has_permission(user, permissions.TRIAGE_INCIDENTS):
         context["incident_worklist"] = incident_worklist(user)
     context.update(dashboard_releases_for(user))

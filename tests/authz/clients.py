@@ -39,6 +39,7 @@ EXPECTATIONS = {
     # Without a search first, creating sends the worker back to search.
     "clients:create": Expect(allowed=(*STAFF, *OTHER_STAFF), ok=302),
     "clients:projects": Expect(allowed=("supervisor", "agency_lead", "other_supervisor", "other_agency_lead")),
+    "clients:data-quality": Expect(allowed=("supervisor", "agency_lead", "other_supervisor", "other_agency_lead")),
     "clients:duplicates": Expect(allowed=("system_admin",)),
     "clients:duplicate-resolve": Expect(
         allowed=("system_admin",),
