@@ -181,6 +181,7 @@ def _detail_context(request, client, *, revealed="", reveal_form=None):
         "privacy": viewer.privacy,
         "can_refer": has_permission(user, SEND_SHARES) and client.owning_agency_id == user.agency_id,
         "releases": release_section_for(request, client),
+        "retained_on": client.retained_deidentified_at,
         **_named_staff_context(user, client),
     }
 
