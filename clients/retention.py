@@ -229,21 +229,17 @@ def deidentify_batch(run) -> int:
     )
     if not ids:
         return 0
-    clients = list(Client.objects.filter(pk__in=ids))
-    for client in clients:
-        if client.dob and client.birth_year is None:
-            client.birth_year = client.dob.year
-        for name in ERASED_FIELDS:
-            setattr(client, name, None)
-        client.retained_deidentified_at = now
-    # bulk_update writes no per-client audit row: the run's counts are the record.
-    Client.objects.bulk_update(clients, ["birth_year", *ERASED_FIELDS, "retained_deidentified_at"])
+    # The birth year stays (HUD reports ages); each row is encrypted on its own.
+    for client in Client.objects.filter(pk__in=ids, dob__isnull=False, birth_year__isnull=True):
+        Client.objects.filter(pk=client.pk).update(birth_year=client.dob.year)
+    # A queryset update writes no per-client audit row: the run's counts are the record.
+    Client.objects.filter(pk__in=ids).update(retained_deidentified_at=now, **dict.fromkeys(ERASED_FIELDS))
     Assessment.objects.filter(enrollment__client_id__in=ids).update(notes=None)
     run.batches += 1
-    run.deidentified += len(clients)
+    run.deidentified += len(ids)
     with acting_as(run.confirmed_by):
         run.save(update_fields=["batches", "deidentified"])
-    return len(clients)
+    return len(ids)
 
 
 @transaction.atomic
