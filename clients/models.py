@@ -12,6 +12,7 @@ import uuid
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -115,6 +116,9 @@ class Client(models.Model):
     ssn4_last_initial_bidx = _index_field()
     ssn4_first_initial_bidx = _index_field()
     name_neighbour_bidx = ArrayField(models.IntegerField(), null=True, blank=True, editable=False)
+
+    # Set when the retention policy erased the identifying values (clients.retention).
+    retained_deidentified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -247,12 +251,95 @@ class PossibleDuplicate(models.Model):
         return f"Possible duplicate {self.pk}"
 
 
+class LegalHold(models.Model):
+    """Keeps a client's identifying data past the retention period (a court
+    order, litigation, an investigation), set and released by the system
+    admin with a reason. A row per hold, not a flag on the client, so who
+    held the record, why and until when stays on file after the release."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="legal_holds")
+    reason = EncryptedTextField(max_length=500)
+    set_by = models.ForeignKey("hmis.User", on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+    released_by = models.ForeignKey("hmis.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = EncryptedTextField(max_length=500, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-set_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(released_at__isnull=True), name="legal_hold_one_active_per_client"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Legal hold {self.pk}"
+
+
+class RetentionRun(models.Model):
+    """One count of the clients past the retention period and, once the
+    system admin confirms it, their de-identification in batches.
+
+    Holds counts only (per agency id and in total), never a name or a client
+    id. Status moves only through ``move_to`` and ``TRANSITIONS``.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Waiting for confirmation"
+        SUPERSEDED = "superseded", "Replaced by a newer count"
+        CONFIRMED = "confirmed", "Confirmed, queued"
+        RUNNING = "running", "De-identifying"
+        DONE = "done", "Done"
+
+    TRANSITIONS = frozenset(
+        {
+            (Status.PLANNED, Status.SUPERSEDED),
+            (Status.PLANNED, Status.CONFIRMED),
+            (Status.CONFIRMED, Status.RUNNING),
+            (Status.RUNNING, Status.DONE),
+        }
+    )
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Clients last created or changed before this moment are due.
+    cutoff = models.DateTimeField()
+    retention_years = models.PositiveSmallIntegerField()
+    planned_at = models.DateTimeField()
+    planned_by = models.ForeignKey(  # empty: the nightly job
+        "hmis.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # {agency id: clients due}; agencies with none are left out.
+    planned_counts = models.JSONField(default=dict)
+    planned_total = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    confirmed_by = models.ForeignKey("hmis.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    batches = models.PositiveIntegerField(default=0)
+    deidentified = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-planned_at"]
+
+    def __str__(self):
+        return f"Retention run {self.pk}"
+
+    def move_to(self, status):
+        if (self.status, status) not in self.TRANSITIONS:
+            raise ValidationError(f"A retention run cannot go from {self.status} to {status}.")
+        self.status = status
+
+
 register_audited(Project)
 # The index columns are derived from encrypted values: keep them out of the diff too.
 register_audited(Client, exclude=[*INDEX_COLUMNS, NEIGHBOUR_COLUMN])
 register_audited(Enrollment)
 register_audited(Assessment)
 register_audited(PossibleDuplicate)
+register_audited(LegalHold)
+register_audited(RetentionRun)
 register_audited(ClientUserObjectPermission)
 register_audited(ClientGroupObjectPermission)
 

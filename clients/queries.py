@@ -171,8 +171,13 @@ def colleagues_to_name(user, client) -> list:
 
 
 def can_edit(user, client) -> bool:
-    """The owning agency's case workers edit; a shared-in agency only reads."""
-    return permissions.has_permission(user, permissions.EDIT_CLIENTS) and client.owning_agency_id == user.agency_id
+    """The owning agency's case workers edit; a shared-in agency only reads.
+    A record de-identified under the retention policy is kept for reporting only."""
+    return (
+        permissions.has_permission(user, permissions.EDIT_CLIENTS)
+        and client.owning_agency_id == user.agency_id
+        and client.retained_deidentified_at is None
+    )
 
 
 def can_reveal(user, client) -> bool:

@@ -1,5 +1,6 @@
-"""Background jobs of the clients app: HMIS CSV exports and imports, and the
-sweep that deletes export files. Tasks take ids, load, and call actions."""
+"""Background jobs of the clients app: HMIS CSV exports and imports, the
+sweep that deletes export files, and the retention count and run. Tasks
+take ids, load, and call actions."""
 
 import tempfile
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
+from clients import retention
 from clients.hmis_csv import actions, export, importer
 from clients.hmis_csv.jobs import JobProgress
 from clients.hmis_csv.models import HmisExport, HmisImport
@@ -85,3 +87,16 @@ def run_hmis_csv_import(import_id: str):
 @shared_task
 def purge_hmis_csv_exports():
     return actions.purge_exports()
+
+
+@shared_task
+def plan_retention():
+    """Nightly: count the clients past the retention period for the system admin to confirm."""
+    run = retention.plan_retention()
+    return run.planned_total if run else 0
+
+
+@shared_task
+def run_retention(run_id: str):
+    """De-identify a confirmed retention run's clients, in committed batches."""
+    return retention.run_confirmed(run_id)

@@ -23,6 +23,17 @@ urlpatterns = [
     path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/exit/", views.exit_enrollment, name="exit"),
 ]
 
+# Retention: the system admin's count, confirmation and legal holds (clients.views_retention).
+from clients import views_retention as retention  # noqa: E402
+
+urlpatterns += [
+    path("retention/", retention.report, name="retention"),
+    path("retention/count/", retention.plan, name="retention-plan"),
+    path("retention/runs/<uuid:run_id>/confirm/", retention.confirm, name="retention-confirm"),
+    path("retention/legal-holds/", retention.legal_holds, name="legal-holds"),
+    path("retention/legal-holds/<uuid:hold_id>/release/", retention.legal_hold_release, name="legal-hold-release"),
+]
+
 # HUD HMIS CSV interchange (clients.hmis_csv.views).
 from clients.hmis_csv import views as hmis_csv  # noqa: E402
 

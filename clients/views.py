@@ -179,6 +179,7 @@ def _detail_context(request, client, *, revealed="", reveal_form=None):
         "reveal_reasons": AccessEvent.Reason.choices,
         "privacy": viewer.privacy,
         "can_refer": has_permission(user, SEND_SHARES) and client.owning_agency_id == user.agency_id,
+        "retained_on": client.retained_deidentified_at,
         **_named_staff_context(user, client),
     }
 

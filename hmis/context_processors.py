@@ -34,6 +34,8 @@ def navigation(user):
         more.append(("clients:data-quality", "Data quality"))
     if can(permissions.REVIEW_DUPLICATES):
         more.append(("clients:duplicates", "Possible duplicates"))
+    if can(permissions.MANAGE_RETENTION):
+        more.append(("clients:retention", "Retention"))
     if can(permissions.REVIEW_PRESSURE):
         more.append(("sharing:pressure-list", "Pressure reports"))
     more += [("sharing:partner-list", "Partner agencies"), ("sharing:external-request-list", "External requests")]

@@ -28,7 +28,8 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
 
 
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+def env_int(name: str, default: int, *, minimum: int = 0, why: str = "") -> int:
+    """``why``: the reason for the minimum, told to whoever set a smaller value."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -37,7 +38,7 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
     if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}")
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}" + (f": {why}" if why else ""))
     return value
 
 

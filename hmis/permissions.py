@@ -113,6 +113,12 @@ VIEW_DATA_QUALITY = define(
 REVIEW_DUPLICATES = define(
     "clients.duplicates.review", "Review possible duplicate clients across agencies", {Role.SYSTEM_ADMIN}
 )
+MANAGE_RETENTION = define(
+    "clients.retention",
+    "See how many records the retention policy would de-identify per agency, confirm the run, and set or release "
+    "legal holds",
+    {Role.SYSTEM_ADMIN},
+)
 
 # --- Consent releases (sharing app). Which releases: sharing.queries (those on the
 # clients whose record the user's agency holds and the user may see). Security officers and leads see no

@@ -336,6 +336,18 @@ HMIS_PRESSURE_INCIDENT_THRESHOLD = env_int("HMIS_PRESSURE_INCIDENT_THRESHOLD", 3
 HMIS_BULK_ACCESS_THRESHOLD = env_int("HMIS_BULK_ACCESS_THRESHOLD", 50, minimum=1)
 HMIS_BULK_ACCESS_WINDOW_MINUTES = env_int("HMIS_BULK_ACCESS_WINDOW_MINUTES", 60, minimum=1)
 
+# --- Retention (HUD HMIS privacy standards: de-identify 7 years after the last change) ---
+# Longer is allowed (other law may ask for it); shorter is refused.
+HMIS_RETENTION_YEARS = env_int(
+    "HMIS_RETENTION_YEARS",
+    7,
+    minimum=7,
+    why="HUD's HMIS privacy standards keep identifying data seven years after its last change unless other law "
+    "requires longer; never shorter",
+)
+# Clients de-identified per transaction by the retention job.
+HMIS_RETENTION_BATCH_SIZE = env_int("HMIS_RETENTION_BATCH_SIZE", 200, minimum=1)
+
 # --- Celery -------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "hmis")
@@ -386,6 +398,12 @@ CELERY_BEAT_SCHEDULE = {
     "expire-releases": {
         "task": "sharing.tasks.expire_releases",
         "schedule": timedelta(seconds=HMIS_RELEASE_EXPIRY_SWEEP_SECONDS),
+    },
+    # Counts the clients past the retention period; nothing is erased until
+    # the system admin confirms the count (clients.retention).
+    "retention-plan": {
+        "task": "clients.tasks.plan_retention",
+        "schedule": crontab(hour=2, minute=30),
     },
     # Live access follows consent at once (the actions remove grants); this
     # sweep ends overdue referrals and deletes any grant a lost message left.
