@@ -21,8 +21,10 @@ from django.utils import timezone
 from clients import queries as client_queries
 from hmis import actions as hmis_actions
 from hmis import permissions
+from hmis.actions import notify, record_security_event
 from hmis.audit import acting_as, record_access
-from hmis.models import AccessEvent, Agency
+from hmis.models import AccessEvent, Agency, SecurityEvent
+from hmis.queries import users_holding
 from sharing import access, hooks
 from sharing import evidence as evidence_store
 from sharing.models import (
@@ -37,7 +39,6 @@ from sharing.models import (
     Share,
     StatusChange,
 )
-from sharing.notifications import notify, users_holding
 from sharing.queries import get_client_of_record_for
 
 # --- Releases ---
@@ -382,7 +383,6 @@ def record_summary_printed(*, acting_user, release) -> None:
 
 
 SHARE_LIFETIME = timedelta(days=90)
-PRESSURE_REPORT_KIND = "pressure_report"
 
 
 def _status_change(obj, *, from_status, to_status, by, note=""):
@@ -730,17 +730,13 @@ def move_external_request(*, acting_user, request, to_status, answer=""):
 def report_pressure(*, acting_user, note=""):
     """One click: "someone is pushing for access". Goes to the agency's
     supervisors (in-app and e-mail, no PII) and is logged as a security event."""
-    from incidents.actions import record_security_event
-    from incidents.models import SecurityEvent
-
     _require(acting_user, permissions.REPORT_PRESSURE)
     report = PressureReport(agency=acting_user.agency, reported_by=acting_user, note=(note or "").strip())
     report.full_clean()
     with acting_as(acting_user):
         report.save()
         report.security_event = record_security_event(
-            # The incidents app names this kind; its value is the contract either way.
-            kind=getattr(SecurityEvent.Kind, "PRESSURE_REPORT", PRESSURE_REPORT_KIND),
+            kind=SecurityEvent.Kind.PRESSURE_REPORT,
             user=acting_user,
             actor=acting_user,
             agency=acting_user.agency,

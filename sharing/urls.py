@@ -16,7 +16,7 @@ urlpatterns = [
     path("releases/<uuid:release_id>/print/", views_releases.release_print, name="release-print"),
 ]
 
-# --- Shares, partners, notices, external requests, pressure reports ---
+# --- Shares, partners, external requests, pressure reports ---
 urlpatterns += [
     path("partners/", views_partners.partner_list, name="partner-list"),
     path("partners/<uuid:agency_id>/", views_partners.partner_detail, name="partner-detail"),
@@ -36,8 +36,6 @@ urlpatterns += [
     path("referrals/<uuid:share_id>/sent/", views_shares.share_sent, name="share-sent"),
     path("referrals/<uuid:share_id>/withdraw/", views_shares.share_withdraw, name="share-withdraw"),
     path("disclosures/new/<uuid:client_id>/", views_shares.disclosure_create, name="disclosure-create"),
-    path("notices/", views_shares.notice_list, name="notices"),
-    path("notices/read/", views_shares.notices_read, name="notices-read"),
     path("external-requests/", views_requests.external_request_list, name="external-request-list"),
     path("external-requests/new/", views_requests.external_request_create, name="external-request-create"),
     path(

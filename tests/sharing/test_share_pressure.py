@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
-from incidents.models import SecurityEvent
+from hmis.models import Notice, SecurityEvent
 from sharing import actions
-from sharing.models import Notice, PressureReport
+from sharing.models import PressureReport
 
 pytestmark = pytest.mark.django_db
 
