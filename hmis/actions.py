@@ -3,7 +3,7 @@
 Each takes ``acting_user`` (keyword-only), checks permission, validates,
 writes inside one transaction, leaves an audit trail and enqueues work with
 ``on_commit``. Views, commands and tasks call these; nothing else saves
-agencies, users or invitations.
+agencies, users, invitations, security events or notices.
 """
 
 import hashlib
@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -25,9 +26,9 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from hmis import permissions
 from hmis.audit import acting_as
-from hmis.models import Agency, Invitation, PasskeyGrace, Role, User
-from incidents.actions import record_security_event
-from incidents.models import SecurityEvent
+from hmis.models import Agency, Invitation, Notice, PasskeyGrace, Role, SecurityEvent, User
+from hmis.signals import security_event_recorded
+from hmis.signin_names import failed_sign_in_name
 
 
 def _require(user, code):
@@ -247,8 +248,6 @@ def assign_roles(*, acting_user, user, roles):
     Nobody changes their own roles (separation of duties). A change is a
     security event for the agency's security officer and a notice to the user.
     """
-    from sharing.notifications import notify
-
     _require(acting_user, permissions.MANAGE_USERS)
     _require_same_agency(acting_user, user.agency_id)
     if user.pk == acting_user.pk:
@@ -432,6 +431,26 @@ SESSION_DEVICE = "hmis_device"  # a hash of the address and browser that signed 
 # security event's id, so that browser's sign-in page can say why and offer
 # "That wasn't me".
 SESSION_REPLACED_BY = "hmis_replaced_by_event"
+# "That wasn't me" carries the event id signed with this salt; the incidents
+# app's view checks it against the ended session (``replaced_session_event_id``).
+NOT_ME_SALT = "hmis.session-not-me"
+NOT_ME_MAX_AGE = 7 * 24 * 3600
+
+
+def not_me_token(event_id) -> str:
+    return signing.dumps(event_id, salt=NOT_ME_SALT)
+
+
+def replaced_session_event_id(session, token):
+    """The id of the security event that ended this browser's session, if the
+    signed ``token`` names it (so a token works only in its own browser), else None."""
+    try:
+        event_id = signing.loads(token or "", salt=NOT_ME_SALT, max_age=NOT_ME_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if event_id is None or event_id != session.get(SESSION_REPLACED_BY):
+        return None
+    return event_id
 
 
 def device_fingerprint(ip_address, user_agent) -> str:
@@ -627,3 +646,57 @@ def change_own_password(*, acting_user, old_password, new_password):
             acting_user, action=LogEntry.Action.UPDATE, changes={"password": ["", "changed"]}, force_log=True
         )
     return acting_user
+
+
+# --- Security events and notices (called by every app) ----------------------------
+
+
+@transaction.atomic
+def record_security_event(*, kind, user=None, username="", ip_address=None, actor=None, detail="", agency=None):
+    """Store one security event and tell the apps that react to it
+    (``hmis.signals.security_event_recorded``: the incidents rules), in the
+    same transaction. Called by trusted code only: no permission check.
+
+    ``detail`` must not contain client data.
+    """
+    if user is None and username:
+        user = User.objects.filter(username=username).select_related("agency").first()
+    if agency is None and user is not None:
+        agency = user.agency
+    event = SecurityEvent.objects.create(
+        kind=kind,
+        user=user,
+        # Typed text that names no account may be a password: only its key is kept.
+        username=(user.username if user is not None else failed_sign_in_name(username))[:150],
+        ip_address=ip_address or None,
+        actor=actor,
+        agency=agency,
+        detail=detail[:300],
+    )
+    security_event_recorded.send(sender=SecurityEvent, event=event)
+    return event
+
+
+def notify(*, recipients, text, link="", email=True):
+    """Create one notice per recipient and, after commit, e-mail each a copy.
+
+    A notice's text is written by the calling action from references and
+    agency names only: never a client's name, birth date, SSN or other PII.
+    """
+    from hmis import tasks
+
+    notices = [Notice(recipient=user, text=text[:300], link=link) for user in recipients]
+    Notice.objects.bulk_create(notices)
+    if email:
+        for notice in notices:
+            if notice.recipient.email:
+                transaction.on_commit(lambda pk=str(notice.pk): tasks.send_notice_email.delay(pk))
+    return notices
+
+
+def mark_notices_read(*, acting_user, notice_ids=None):
+    """Mark the user's own notices read (all of them when no ids are given)."""
+    notices = Notice.objects.filter(recipient=acting_user, read_at__isnull=True)
+    if notice_ids is not None:
+        notices = notices.filter(pk__in=notice_ids)
+    return notices.update(read_at=timezone.now())

@@ -3,7 +3,7 @@ from django.conf import settings
 from hmis import permissions
 from hmis.models import Role
 from hmis.privacy import privacy_screen_on
-from sharing.notifications import unread_count
+from hmis.queries import unread_notice_count
 
 
 def navigation(user):
@@ -45,8 +45,8 @@ def navigation(user):
         report.append(("sharing:pressure-report", "Report pressure to share"))
     if can(permissions.RECORD_EXTERNAL_REQUESTS):
         report.append(("sharing:external-request-create", "Record an external request"))
-    unread = unread_count(user)
-    main.append(("sharing:notices", f"Notices ({unread})" if unread else "Notices"))
+    unread = unread_notice_count(user)
+    main.append(("notices", f"Notices ({unread})" if unread else "Notices"))
     return main, report, more
 
 

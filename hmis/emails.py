@@ -36,7 +36,7 @@ EMAILS = {
     "incident_reminder": frozenset({"incident", "number", "deadlines", "acknowledge_link"}),
     # clients/tasks.py: the requester's HMIS CSV export can be downloaded.
     "hmis_csv_export_ready": frozenset({"hours", "max_downloads", "link"}),
-    # sharing/notifications.py (email_for): the copy of an in-app notice.
+    # hmis/tasks.py (email_for): the copy of an in-app notice.
     "notice": frozenset({"notice", "link"}),
 }
 

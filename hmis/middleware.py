@@ -118,8 +118,8 @@ class AllowedNetworkMiddleware:
         if user.is_authenticated and user.agency_id and not request.path.startswith(settings.STATIC_URL):
             ip = client_ip(request)
             if not user.agency.allows_ip(ip):
-                from incidents.actions import record_security_event
-                from incidents.models import SecurityEvent
+                from hmis.actions import record_security_event
+                from hmis.models import SecurityEvent
 
                 record_security_event(
                     kind=SecurityEvent.Kind.NETWORK_REFUSED,

@@ -1,5 +1,6 @@
-"""The cross-cutting core: agencies, staff users and their roles, invitations
-and the access-event log that every app writes to."""
+"""The cross-cutting core: agencies, staff users and their roles, invitations,
+the access-event log that every app writes to, security events and in-app
+notices (both written by every app, read by the core's pages)."""
 
 import ipaddress
 import uuid
@@ -13,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from hmis.crypto import EncryptedCharField, EncryptedTextField
+from hmis.signin_names import username_label
 
 
 class Role(models.TextChoices):
@@ -268,3 +270,77 @@ class PasskeyGrace(models.Model):
 
     def __str__(self):
         return f"passkey grace of {self.user_id} from {self.started_at:%Y-%m-%d}"
+
+
+class SecurityEvent(models.Model):
+    """Something a security officer should see: a lockout, a session ended by a
+    second sign-in, a refused network location. No client data is stored here.
+
+    Written only through ``hmis.actions.record_security_event``, which sends
+    ``hmis.signals.security_event_recorded``; the incidents app links events to
+    the incidents its rules open (a table it owns)."""
+
+    class Kind(models.TextChoices):
+        LOCKOUT = "lockout", "Account locked after failed sign-ins"
+        UNLOCK = "unlock", "Account unlocked"
+        LOGIN_FAILED = "login_failed", "Failed sign-in"
+        SECOND_FACTOR_FAILED = "second_factor_failed", "Wrong second-factor code"
+        SESSION_REPLACED = "session_replaced", "Older session ended by a new sign-in"
+        NETWORK_REFUSED = "network_refused", "Sign-in or request from a network the agency does not allow"
+        USER_DEACTIVATED = "user_deactivated", "User deactivated"
+        BACKUP_CODE_USED = "backup_code_used", "Backup code used to sign in"
+        ROLES_CHANGED = "roles_changed", "Roles changed"
+        REAUTH_FAILED = "reauth_failed", "Wrong current password when confirming an account change"
+        NO_USABLE_FACTOR = "no_usable_factor", "Sign-in refused: no authenticator and no unused backup code"
+        PASSKEY_FAILED = "passkey_failed", "Passkey refused at sign-in"
+        PASSKEY_ADDED = "passkey_added", "Passkey added"
+        PASSKEY_REMOVED = "passkey_removed", "Passkey removed"
+        PASSKEY_RENAMED = "passkey_renamed", "Passkey renamed"
+        PASSKEY_MISSING = "passkey_missing", "Sign-in refused: a passkey is required and none was added in time"
+        # Reported by the sharing app when someone pushes staff for access.
+        PRESSURE_REPORT = "pressure_report", "Someone pushed for access to client data"
+        # Raised by the incidents rules from access events.
+        BULK_ACCESS = "bulk_access", "Many distinct clients opened in a short time"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="security_events")
+    # The account's username, or for a username that names no account only its
+    # length and keyed hash (``hmis.signin_names``). Shown only to security officers.
+    username = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["agency", "kind", "-at"], name="secevent_agency_kind_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def account_label(self) -> str:
+        return username_label(self.username)
+
+
+class Notice(models.Model):
+    """An in-app notice to one user. The text never holds PII: references,
+    agency names and a link only (the e-mail copy carries the same)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notice_inbox_idx")]
+
+    def __str__(self):
+        return f"Notice {self.pk}"

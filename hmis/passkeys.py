@@ -31,11 +31,10 @@ from django_otp_webauthn.utils import rewrite_exceptions
 from webauthn.helpers.structs import ResidentKeyRequirement
 
 from hmis import permissions
+from hmis.actions import record_security_event
 from hmis.audit import acting_as
-from hmis.models import PasskeyGrace, PasskeyRule, Role
+from hmis.models import PasskeyGrace, PasskeyRule, Role, SecurityEvent
 from hmis.network import client_ip
-from incidents.actions import record_security_event
-from incidents.models import SecurityEvent
 
 REGISTER_STATE = "hmis_passkey_register_state"
 SIGN_IN_STATE = "hmis_passkey_sign_in_state"

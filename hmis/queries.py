@@ -1,10 +1,11 @@
-"""Reads of staff accounts and agencies, scoped by the reader."""
+"""Reads of staff accounts, agencies, security events and notices, scoped by the reader."""
 
 from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 
-from hmis.models import Agency, User
+from hmis import permissions
+from hmis.models import Agency, Notice, Role, SecurityEvent, User
 
 
 def users_visible_to(user):
@@ -48,3 +49,32 @@ def locked_accounts_visible_to(user):
     ).order_by("-attempt_time")
     by_name = {u.username: u for u in users_visible_to(user).filter(username__in=[a.username for a in attempts])}
     return [(by_name[a.username], a) for a in attempts if a.username in by_name]
+
+
+def security_events_visible_to(user):
+    """System admins see every agency's events; security officers their own agency's."""
+    events = SecurityEvent.objects.select_related("user", "agency", "actor")
+    if user.has_role(Role.SYSTEM_ADMIN):
+        return events
+    if user.has_role(Role.SECURITY_OFFICER) and user.agency_id:
+        return events.filter(agency_id=user.agency_id)
+    return events.none()
+
+
+def users_holding(code, *, agency=None):
+    """Active users (of ``agency`` if given) whose roles hold permission ``code``."""
+    roles = permissions.registry()[code].roles
+    users = User.objects.filter(is_active=True, groups__name__in=roles).distinct()
+    if agency is not None:
+        users = users.filter(agency=agency)
+    return users
+
+
+def notices_for(user):
+    return Notice.objects.filter(recipient=user)
+
+
+def unread_notice_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()

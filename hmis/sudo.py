@@ -67,9 +67,8 @@ def confirm_current_password(request, password) -> bool:
     (same username and address). When it reaches the lockout limit the
     session ends here and ``request.axes_locked_out`` is set.
     """
-    from hmis.actions import release_live_session
-    from incidents.actions import record_security_event
-    from incidents.models import SecurityEvent
+    from hmis.actions import record_security_event, release_live_session
+    from hmis.models import SecurityEvent
 
     user = request.user
     if authenticate(request, username=user.get_username(), password=password) is not None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hmis.emails import render_email
-from hmis.models import Invitation
+from hmis.models import Invitation, Notice
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=600, max_retries=8)
@@ -49,3 +49,32 @@ def expire_invitations():
 @shared_task
 def clear_expired_sessions():
     return Session.objects.filter(expire_date__lte=timezone.now()).delete()[0]
+
+
+def absolute_link(path: str) -> str:
+    return settings.HMIS_BASE_URL + (path or reverse("notices"))
+
+
+def email_for(notice):
+    """(subject, body) of a notice's e-mail: the text and a link, nothing else (templates/emails/notice_*.txt)."""
+    return render_email("notice", {"notice": notice, "link": absolute_link(notice.link)})
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=600, max_retries=8)
+def send_notice_email(self, notice_id: str):
+    """E-mail a copy of one notice (reference and link only).
+
+    The conditional update claims the notice, so two deliveries of the same
+    message send one e-mail; a failed send releases the claim for the retry.
+    """
+    now = timezone.now()
+    if not Notice.objects.filter(pk=notice_id, emailed_at__isnull=True).update(emailed_at=now):
+        return "skipped"
+    notice = Notice.objects.select_related("recipient").get(pk=notice_id)
+    subject, body = email_for(notice)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notice.recipient.email])
+    except OSError:
+        Notice.objects.filter(pk=notice_id, emailed_at=now).update(emailed_at=None)
+        raise
+    return "sent"

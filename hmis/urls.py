@@ -3,7 +3,8 @@ from django.shortcuts import redirect
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
-from hmis.views import agencies, auth, dashboard, passkeys, privacy, security, standing, users
+from hmis.views import agencies, auth, dashboard, notices, passkeys, privacy, security, standing, users
+from incidents import views as incident_views
 
 # The admin site requires a verified second factor, like every other page.
 admin.site.__class__ = OTPAdminSite
@@ -14,7 +15,8 @@ admin.site.password_change = lambda request, extra_context=None: redirect("chang
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("login/", auth.sign_in, name="login"),
-    path("login/not-me/", auth.session_not_me, name="login-not-me"),
+    # "That wasn't me" opens an incident, so the incidents app answers it.
+    path("login/not-me/", incident_views.session_not_me, name="login-not-me"),
     path("login/verify/", auth.second_factor, name="login-second-factor"),
     path("login/enrol/", auth.enrol, name="login-enrol"),
     path("logout/", auth.sign_out, name="logout"),
@@ -38,6 +40,8 @@ urlpatterns = [
     path("health/", auth.health, name="health"),
     path("favicon.ico", auth.favicon, name="favicon"),
     path("privacy-screen/", privacy.privacy_screen, name="privacy-screen"),
+    path("notices/", notices.notice_list, name="notices"),
+    path("notices/read/", notices.notices_read, name="notices-read"),
     path("agency/users/", users.user_list, name="user-list"),
     path("agency/users/invite/", users.user_invite, name="user-invite"),
     path("agency/users/<uuid:user_id>/", users.user_detail, name="user-detail"),

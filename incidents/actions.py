@@ -1,13 +1,15 @@
 """Writes of the incidents app: one function per business action.
 
-Security events are recorded by the system (sign-in machinery, middleware,
-the sharing app), so ``record_security_event`` takes no permission check
-beyond being called from trusted code; everything a person does goes
-through a function that takes ``acting_user``, checks permission and the
-object's agency, validates, writes inside one transaction, leaves a
-timeline entry (and an auditlog entry) and enqueues work with ``on_commit``.
+What the system does on its own (apply the rules to a security event the core
+recorded, check bulk access, send reminders) takes no acting user and is
+called from trusted code only: the signal receiver and the tasks. Everything
+a person does goes through a function that takes ``acting_user``, checks
+permission and the object's agency, validates, writes inside one
+transaction, leaves a timeline entry (and an auditlog entry) and enqueues
+work with ``on_commit``.
 """
 
+import logging
 import re
 from datetime import timedelta
 
@@ -20,10 +22,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from hmis import permissions
+from hmis.actions import record_security_event
 from hmis.audit import acting_as
 from hmis.blind_index import normalize_name
-from hmis.models import Role
-from hmis.signin_names import failed_sign_in_name
+from hmis.models import Role, SecurityEvent
+from incidents import mailer, rules
+from incidents.emails import reminder_message
 from incidents.models import (
     DEFAULT_SEVERITY,
     TRANSITIONS,
@@ -35,38 +39,13 @@ from incidents.models import (
     Incident,
     Notification,
     RecipientRole,
-    SecurityEvent,
+    SecurityEventLink,
     Severity,
     Status,
     TimelineEntry,
 )
 
-# --- Security events -------------------------------------------------------------------
-
-
-def record_security_event(*, kind, user=None, username="", ip_address=None, actor=None, detail="", agency=None):
-    """Store one security event and apply the rules that open incidents from it.
-
-    ``detail`` must not contain client data.
-    """
-    if user is None and username:
-        user = get_user_model().objects.filter(username=username).select_related("agency").first()
-    if agency is None and user is not None:
-        agency = user.agency
-    event = SecurityEvent.objects.create(
-        kind=kind,
-        user=user,
-        # Typed text that names no account may be a password: only its key is kept.
-        username=(user.username if user is not None else failed_sign_in_name(username))[:150],
-        ip_address=ip_address or None,
-        actor=actor,
-        agency=agency,
-        detail=detail[:300],
-    )
-    from incidents import rules
-
-    rules.apply_event_rules(event)
-    return event
+log = logging.getLogger(__name__)
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -308,15 +287,65 @@ def open_incident_from_security_event(*, event, rule, category, description, sev
         severity=severity,
         occurred_at=event.at if since is None else since,
     )
-    linked = SecurityEvent.objects.filter(pk=event.pk)
+    SecurityEventLink.objects.update_or_create(security_event_id=event.pk, defaults={"incident": incident})
     if since is not None:
-        linked = SecurityEvent.objects.filter(
-            Q(pk=event.pk) | Q(kind=event.kind, username__iexact=event.username, at__gte=since, incident__isnull=True)
+        unlinked = SecurityEvent.objects.filter(
+            kind=event.kind, username__iexact=event.username, at__gte=since, incident_link__isnull=True
+        ).exclude(pk=event.pk)
+        SecurityEventLink.objects.bulk_create(
+            [SecurityEventLink(security_event=sibling, incident=incident) for sibling in unlinked],
+            ignore_conflicts=True,
         )
-    linked.update(incident=incident)
     if not created:
         _timeline(incident, TimelineEntry.Kind.SECURITY_EVENT, note=f"Another event: {event.get_kind_display()}")
     return incident, created
+
+
+def apply_event_rules(event):
+    """Open or extend an incident for each rule ``event`` brings to its threshold
+    (``incidents.rules``); returns the incidents touched. Runs inside the
+    transaction that recorded the event (``hmis.signals.security_event_recorded``)."""
+    touched = []
+    for match in rules.event_rule_matches(event):
+        incident, _ = open_incident_from_security_event(
+            event=event,
+            rule=match.rule.name,
+            category=match.rule.category,
+            severity=match.rule.severity,
+            description=match.description,
+            since=match.since,
+        )
+        touched.append(incident)
+    return touched
+
+
+def check_bulk_access(*, now=None):
+    """Open an incident for each user who opened more than ``HMIS_BULK_ACCESS_THRESHOLD``
+    distinct clients within ``HMIS_BULK_ACCESS_WINDOW_MINUTES``, with a security
+    event for it, one transaction per user. Returns the incidents opened."""
+    minutes = settings.HMIS_BULK_ACCESS_WINDOW_MINUTES
+    opened = []
+    for heavy in rules.bulk_access_candidates(now=now):
+        with transaction.atomic():
+            event = record_security_event(
+                kind=SecurityEvent.Kind.BULK_ACCESS,
+                user=heavy.user,
+                detail=f"{heavy.clients} distinct clients opened within {minutes} minutes",
+            )
+            incident, created = open_incident_from_security_event(
+                event=event,
+                rule=rules.BULK_ACCESS_RULE,
+                category=Category.SUSPECTED_UNAUTHORIZED_ACCESS,
+                severity=Severity.HIGH,
+                description=(
+                    f"Opened automatically: account {heavy.user.username} opened {heavy.clients} distinct clients "
+                    f"within {minutes} minutes (threshold {settings.HMIS_BULK_ACCESS_THRESHOLD})."
+                ),
+                since=heavy.first,
+            )
+        if created:
+            opened.append(incident)
+    return opened
 
 
 @transaction.atomic
@@ -654,3 +683,38 @@ def claim_reminder(*, incident, now):
         ).update(reminders_sent=incident.reminders_sent + 1, last_reminded_at=now)
         == 1
     )
+
+
+def send_due_reminders(*, now=None):
+    """Remind the internal recipients of unacknowledged escalations, on a
+    schedule by severity; after the limit, e-mail the system admins once.
+    Returns how many incidents were reminded.
+
+    Reminders are at most once per number (the claim moves the counter
+    before sending); a lost reminder is followed by the next one.
+    """
+    now = now or timezone.now()
+    open_unacked = Incident.objects.filter(acknowledged_at__isnull=True, status=Status.REPORTED)
+    count = 0
+    for incident in open_unacked.select_related("agency"):
+        if not reminder_due(incident, now):
+            continue
+        if incident.reminders_sent >= settings.HMIS_INCIDENT_REMINDER_LIMIT:
+            if incident.escalated_to_admin_at is None:
+                escalate_to_system_admins(incident=incident)
+            continue
+        if not claim_reminder(incident=incident, now=now):
+            continue
+        number = incident.reminders_sent + 1
+        internal = incident.notifications.filter(
+            Q(role__in=[RecipientRole.SECURITY_OFFICER, RecipientRole.AGENCY_LEAD, RecipientRole.HMIS_LEAD]),
+            acknowledged_at__isnull=True,
+        )
+        for notification in internal:
+            try:
+                mailer.send(reminder_message(incident, notification.address, number), lambda: True)
+            except (OSError, mailer.HandoffUncertain) as error:
+                log.warning("reminder %s for incident %s not sent: %s", number, incident.pk, type(error).__name__)
+        _timeline(incident, TimelineEntry.Kind.ESCALATION, note=f"Reminder {number} sent (not acknowledged)")
+        count += 1
+    return count

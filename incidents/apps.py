@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class IncidentsConfig(AppConfig):
     name = "incidents"
-    verbose_name = "Incidents and security events"
+    verbose_name = "Incidents"
 
     def ready(self):
-        from incidents import signals  # noqa: F401  (connects django-axes and auth signals)
+        from incidents import signals  # noqa: F401  (opens incidents from the core's security events)

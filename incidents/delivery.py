@@ -66,6 +66,12 @@ def _lease_expired(now):
     return quiet & (Q(state=State.SENDING) | unconfirmed)
 
 
+def pending_ids(incident_id) -> list[str]:
+    """The incident's rows waiting for their first attempt."""
+    pending = Notification.objects.filter(incident_id=incident_id, state=Notification.State.PENDING)
+    return [str(pk) for pk in pending.values_list("pk", flat=True)]
+
+
 def claim(notification_id):
     """Claim the row for one attempt; ``(notification, token)`` or None if not ours to send."""
     import uuid

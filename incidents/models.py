@@ -1,8 +1,10 @@
-"""Security events (the raw signals), incidents built on them or reported by
-staff, their timeline, corrective actions and escalation notifications.
+"""Incidents (reported by staff or opened by a rule from security events),
+their timeline, corrective actions, escalation notifications and breach
+notices, and the links from security events (``hmis.SecurityEvent``, the
+core's) to the incidents opened for them.
 
-No client data is stored here. Affected clients are linked by the clients
-app (a link table it owns, ``IncidentClient``), never typed into a field;
+No client data is typed into a field here. Affected clients are picked from
+the reporter's own list and linked through ``AffectedClient``;
 ``affected_count`` holds the number of affected people for the breach rules.
 """
 
@@ -17,65 +19,6 @@ from django.utils import timezone
 
 from hmis.audit import register_audited
 from hmis.crypto import EncryptedCharField, EncryptedTextField
-from hmis.signin_names import username_label
-
-
-class SecurityEvent(models.Model):
-    """Something a security officer should see: a lockout, a session ended by a
-    second sign-in, a refused network location. No client data is stored here."""
-
-    class Kind(models.TextChoices):
-        LOCKOUT = "lockout", "Account locked after failed sign-ins"
-        UNLOCK = "unlock", "Account unlocked"
-        LOGIN_FAILED = "login_failed", "Failed sign-in"
-        SECOND_FACTOR_FAILED = "second_factor_failed", "Wrong second-factor code"
-        SESSION_REPLACED = "session_replaced", "Older session ended by a new sign-in"
-        NETWORK_REFUSED = "network_refused", "Sign-in or request from a network the agency does not allow"
-        USER_DEACTIVATED = "user_deactivated", "User deactivated"
-        BACKUP_CODE_USED = "backup_code_used", "Backup code used to sign in"
-        ROLES_CHANGED = "roles_changed", "Roles changed"
-        REAUTH_FAILED = "reauth_failed", "Wrong current password when confirming an account change"
-        NO_USABLE_FACTOR = "no_usable_factor", "Sign-in refused: no authenticator and no unused backup code"
-        PASSKEY_FAILED = "passkey_failed", "Passkey refused at sign-in"
-        PASSKEY_ADDED = "passkey_added", "Passkey added"
-        PASSKEY_REMOVED = "passkey_removed", "Passkey removed"
-        PASSKEY_RENAMED = "passkey_renamed", "Passkey renamed"
-        PASSKEY_MISSING = "passkey_missing", "Sign-in refused: a passkey is required and none was added in time"
-        # Reported by the sharing app when someone pushes staff for access.
-        PRESSURE_REPORT = "pressure_report", "Someone pushed for access to client data"
-        # Raised by the incidents rules from access events.
-        BULK_ACCESS = "bulk_access", "Many distinct clients opened in a short time"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    agency = models.ForeignKey("hmis.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="security_events"
-    )
-    # The account's username, or for a username that names no account only its
-    # length and keyed hash (``hmis.signin_names``). Shown only to security officers.
-    username = models.CharField(max_length=150, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    detail = models.CharField(max_length=300, blank=True)
-    # The incident a rule opened (or found open) because of this event.
-    incident = models.ForeignKey(
-        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
-    )
-
-    class Meta:
-        ordering = ["-at"]
-        indexes = [models.Index(fields=["agency", "kind", "-at"], name="secevent_agency_kind_idx")]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
-
-    @property
-    def account_label(self) -> str:
-        return username_label(self.username)
 
 
 class Category(models.TextChoices):
@@ -119,8 +62,9 @@ class Status(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-# The status machine, as data: (from, to) -> the button label. ``Incident.move_to``
-# is the only way to change status, and it refuses anything not listed here.
+# The status machine, as data: (from, to) -> the button label.
+# ``incidents.actions.move_incident`` is the only way to change status, and it
+# refuses anything not listed here.
 TRANSITIONS = {
     (Status.REPORTED, Status.TRIAGED): "Mark triaged",
     (Status.TRIAGED, Status.CONTAINED): "Mark contained",
@@ -197,6 +141,10 @@ class Incident(models.Model):
     rule = models.CharField(max_length=40, blank=True)
     rule_key = models.CharField(max_length=150, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The security events behind it (through ``SecurityEventLink``).
+    security_events = models.ManyToManyField(
+        "hmis.SecurityEvent", through="SecurityEventLink", related_name="incidents", blank=True
+    )
 
     class Meta:
         ordering = ["-reported_at"]
@@ -437,7 +385,6 @@ class BreachNotice(models.Model):
         return f"Breach notice {self.pk}"
 
 
-register_audited(SecurityEvent)
 register_audited(BreachNotice)
 register_audited(Incident)
 register_audited(TimelineEntry)
@@ -466,3 +413,15 @@ class AffectedClient(models.Model):
 
 
 register_audited(AffectedClient)
+
+
+class SecurityEventLink(models.Model):
+    """The incident a rule opened (or found open) because of a security event:
+    at most one per event. Written by ``incidents.actions`` only."""
+
+    id = models.BigAutoField(primary_key=True)
+    security_event = models.OneToOneField("hmis.SecurityEvent", on_delete=models.CASCADE, related_name="incident_link")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self):
+        return f"Security event {self.security_event_id} of {self.incident_id}"

@@ -1,4 +1,4 @@
-"""Reads of incidents and security events, scoped by the reader.
+"""Reads of incidents and of the security-event patterns behind them, scoped by the reader.
 
 ``incidents_visible_to`` is the one place that says who sees which incident;
 ``get_incident_for`` answers 404 for "missing" and "not yours" alike.
@@ -13,19 +13,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from hmis import permissions
-from hmis.models import AccessEvent, Role, User
+from hmis.models import AccessEvent, Role, SecurityEvent, User
+from hmis.queries import security_events_visible_to
 from hmis.signin_names import username_label
-from incidents.models import CorrectiveAction, Incident, SecurityEvent
-
-
-def security_events_visible_to(user):
-    """System admins see every agency's events; security officers their own agency's."""
-    events = SecurityEvent.objects.select_related("user", "agency", "actor")
-    if user.has_role(Role.SYSTEM_ADMIN):
-        return events
-    if user.has_role(Role.SECURITY_OFFICER) and user.agency_id:
-        return events.filter(agency_id=user.agency_id)
-    return events.none()
+from incidents.models import CorrectiveAction, Incident
 
 
 def incidents_visible_to(user):

@@ -1,23 +1,24 @@
-"""Rules that open incidents from security events and access events, as data.
+"""Rules that open incidents from security events and access events, as data,
+and the read-only checks that say when one matches.
 
 Each event rule counts events of one kind for one account within a window;
-at the threshold it opens an incident (or links the event to the one already
-open for that rule and account: never a duplicate). The bulk-access rule
-counts distinct clients one user opened within a window, from the access
-log (``hmis.models.AccessEvent``), and runs periodically.
+at the threshold ``incidents.actions.apply_event_rules`` opens an incident (or
+links the event to the one already open for that rule and account: never a
+duplicate). The bulk-access rule counts distinct clients one user opened
+within a window, from the access log (``hmis.models.AccessEvent``); it runs
+periodically (``incidents.actions.check_bulk_access``). Nothing here writes.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from hmis.models import AccessEvent
-from incidents.models import Category, Incident, SecurityEvent, Severity, Status
+from hmis.models import AccessEvent, SecurityEvent, User
+from incidents.models import Category, Incident, Severity, Status
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,16 @@ EVENT_RULES = [
 ]
 
 
-def apply_event_rules(event):
-    """Open or extend incidents for ``event``; returns the incidents touched."""
-    from incidents.actions import open_incident_from_security_event
+@dataclass(frozen=True)
+class EventRuleMatch:
+    rule: EventRule
+    description: str
+    since: datetime  # the first event of the run that reached the threshold
 
-    touched = []
+
+def event_rule_matches(event) -> list[EventRuleMatch]:
+    """The event rules that ``event`` brings to their threshold."""
+    matches = []
     for rule in EVENT_RULES:
         if rule.kind != event.kind or not event.username:
             continue
@@ -90,32 +96,28 @@ def apply_event_rules(event):
         if count < rule.threshold():
             continue
         first = events.aggregate(first=Min("at"))["first"] or event.at
-        with transaction.atomic():
-            incident, _ = open_incident_from_security_event(
-                event=event,
-                rule=rule.name,
-                category=rule.category,
-                severity=rule.severity,
-                description=rule.describe.format(
-                    count=count, account=event.account_label, hours=int(rule.window.total_seconds() // 3600)
-                ),
-                since=first,
-            )
-        touched.append(incident)
-    return touched
+        description = rule.describe.format(
+            count=count, account=event.account_label, hours=int(rule.window.total_seconds() // 3600)
+        )
+        matches.append(EventRuleMatch(rule, description, first))
+    return matches
 
 
 BULK_ACCESS_RULE = "bulk_access"
 
 
-def check_bulk_access(*, now=None):
-    """Open an incident for each user who opened more than ``HMIS_BULK_ACCESS_THRESHOLD``
-    distinct clients within ``HMIS_BULK_ACCESS_WINDOW_MINUTES``. Returns the incidents opened."""
-    from incidents.actions import open_incident_from_security_event, record_security_event
+@dataclass(frozen=True)
+class BulkAccess:
+    user: User
+    clients: int  # distinct clients opened within the window
+    first: datetime
 
+
+def bulk_access_candidates(*, now=None) -> list[BulkAccess]:
+    """Users who opened more than ``HMIS_BULK_ACCESS_THRESHOLD`` distinct clients
+    within ``HMIS_BULK_ACCESS_WINDOW_MINUTES`` and have no open bulk-access incident."""
     now = now or timezone.now()
-    minutes = settings.HMIS_BULK_ACCESS_WINDOW_MINUTES
-    since = now - timedelta(minutes=minutes)
+    since = now - timedelta(minutes=settings.HMIS_BULK_ACCESS_WINDOW_MINUTES)
     heavy = (
         AccessEvent.objects.filter(
             subject_type="clients.client", action=AccessEvent.Action.VIEW, at__gte=since, at__lte=now
@@ -124,10 +126,8 @@ def check_bulk_access(*, now=None):
         .annotate(clients=Count("subject_id", distinct=True), first=Min("at"))
         .filter(clients__gt=settings.HMIS_BULK_ACCESS_THRESHOLD)
     )
-    opened = []
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.select_related("agency")
+    candidates = []
+    users = User.objects.select_related("agency")
     for row in heavy:
         user = users.get(pk=row["actor"])
         if (
@@ -136,23 +136,5 @@ def check_bulk_access(*, now=None):
             .exists()
         ):
             continue
-        with transaction.atomic():
-            event = record_security_event(
-                kind=SecurityEvent.Kind.BULK_ACCESS,
-                user=user,
-                detail=f"{row['clients']} distinct clients opened within {minutes} minutes",
-            )
-            incident, created = open_incident_from_security_event(
-                event=event,
-                rule=BULK_ACCESS_RULE,
-                category=Category.SUSPECTED_UNAUTHORIZED_ACCESS,
-                severity=Severity.HIGH,
-                description=(
-                    f"Opened automatically: account {user.username} opened {row['clients']} distinct clients "
-                    f"within {minutes} minutes (threshold {settings.HMIS_BULK_ACCESS_THRESHOLD})."
-                ),
-                since=row["first"],
-            )
-        if created:
-            opened.append(incident)
-    return opened
+        candidates.append(BulkAccess(user, row["clients"], row["first"]))
+    return candidates

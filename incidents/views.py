@@ -5,6 +5,7 @@ a refused change leaves nothing changed (each action is one transaction)."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, JsonResponse
@@ -12,9 +13,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from hmis import actions as core_actions
 from hmis import permissions
 from hmis.confirm import confirmation_page, plural
 from hmis.forms import apply_validation_error
+from hmis.network import client_ip
 from hmis.permissions import (
     ACKNOWLEDGE_INCIDENTS,
     REPORT_INCIDENTS,
@@ -22,6 +25,7 @@ from hmis.permissions import (
     VIEW_SECURITY_EVENTS,
     WAIVE_CORRECTIVE_ACTIONS,
     has_permission,
+    public,
     requires,
 )
 from hmis.privacy import privacy_screen_on
@@ -484,3 +488,41 @@ def security_dashboard(request):
             "recipient_roles": RecipientRole,
         },
     )
+
+
+# --- "That wasn't me", from the sign-in page ---------------------------------------------
+
+NOT_ME_REFUSALS_PER_ADDRESS_PER_HOUR = 20  # against guessing; a real report needs its browser's session
+
+
+@public
+@require_POST
+def session_not_me(request):
+    """ "That wasn't me", from the browser whose session a sign-in elsewhere ended.
+
+    Public (that browser is signed out) but bound to it: the signed token must
+    name the security event kept in this browser's ended session, which is
+    then forgotten, so each ended session reports once
+    (``hmis.actions.replaced_session_event_id``). CSRF-protected and limited
+    per address. Opens an incident through ``incidents.actions``.
+    """
+    refusals_key = f"hmis:not-me-refused:{client_ip(request) or 'unknown'}"
+    if cache.get(refusals_key, 0) >= NOT_ME_REFUSALS_PER_ADDRESS_PER_HOUR:
+        refused = "Too many reports from here. Call your agency's security officer."
+        return render(request, "incidents/session_not_me.html", {"refused": refused}, status=429)
+    event_id = core_actions.replaced_session_event_id(request.session, request.POST.get("token", ""))
+    if event_id is None:
+        cache.add(refusals_key, 0, 3600)
+        cache.incr(refusals_key)
+        return render(
+            request,
+            "incidents/session_not_me.html",
+            {
+                "refused": "This report could not be matched to a session ended in this browser. "
+                "Call your agency's security officer."
+            },
+            status=400,
+        )
+    incident = actions.report_session_not_me(event_id=event_id)
+    request.session.pop(core_actions.SESSION_REPLACED_BY, None)
+    return render(request, "incidents/session_not_me.html", {"reference": incident.reference})

@@ -515,26 +515,6 @@ class Share(models.Model):
         return self.status in self.LIVE and self.expires_at > timezone.now()
 
 
-class Notice(models.Model):
-    """An in-app notice to one user. The text never holds PII: references,
-    agency names and a link only (the e-mail copy carries the same)."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
-    text = models.CharField(max_length=300)
-    link = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notice_inbox_idx")]
-
-    def __str__(self):
-        return f"Notice {self.pk}"
-
-
 class ExternalRequest(models.Model):
     """A request for HMIS data from outside (police, government, a court, media...).
 
@@ -607,7 +587,7 @@ class PressureReport(models.Model):
     reported_at = models.DateTimeField(default=timezone.now)
     note = EncryptedTextField(blank=True)
     security_event = models.ForeignKey(
-        "incidents.SecurityEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "hmis.SecurityEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -659,6 +639,5 @@ class Disclosure(models.Model):
 register_audited(PartnerContact)
 register_audited(Disclosure)
 register_audited(Share)
-register_audited(Notice, exclude=["read_at", "emailed_at"])
 register_audited(ExternalRequest)
 register_audited(PressureReport)

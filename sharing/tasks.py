@@ -2,12 +2,10 @@
 action; they are safe to run twice (acks are late)."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone
 
 from sharing import actions
-from sharing.models import Notice, Release
+from sharing.models import Release
 
 
 @shared_task
@@ -27,29 +25,7 @@ def expire_releases():
     return sum(actions.expire_release(release_id=release_id, now=now) for release_id in list(due))
 
 
-# --- Shares, external requests, pressure reports ---
-
-
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=10, retry_backoff_max=600, max_retries=8)
-def send_notice_email(self, notice_id: str):
-    """E-mail a copy of one notice (reference and link only).
-
-    The conditional update claims the notice, so two deliveries of the same
-    message send one e-mail; a failed send releases the claim for the retry.
-    """
-    from sharing.notifications import email_for
-
-    now = timezone.now()
-    if not Notice.objects.filter(pk=notice_id, emailed_at__isnull=True).update(emailed_at=now):
-        return "skipped"
-    notice = Notice.objects.select_related("recipient").get(pk=notice_id)
-    subject, body = email_for(notice)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notice.recipient.email])
-    except OSError:
-        Notice.objects.filter(pk=notice_id, emailed_at=now).update(emailed_at=None)
-        raise
-    return "sent"
+# --- Shares ---
 
 
 @shared_task

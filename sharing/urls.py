@@ -16,7 +16,7 @@ urlpatterns = [
     path("releases/<uuid:release_id>/print/", releases.release_print, name="release-print"),
 ]
 
-# --- Shares, partners, notices, external requests, pressure reports ---
+# --- Shares, partners, external requests, pressure reports ---
 urlpatterns += [
     path("partners/", partners.partner_list, name="partner-list"),
     path("partners/<uuid:agency_id>/", partners.partner_detail, name="partner-detail"),
@@ -37,8 +37,6 @@ urlpatterns += [
     path("referrals/<uuid:share_id>/sent/", shares.share_sent, name="share-sent"),
     path("referrals/<uuid:share_id>/withdraw/", shares.share_withdraw, name="share-withdraw"),
     path("disclosures/new/<uuid:client_id>/", shares.disclosure_create, name="disclosure-create"),
-    path("notices/", shares.notice_list, name="notices"),
-    path("notices/read/", shares.notices_read, name="notices-read"),
     path("external-requests/", requests.external_request_list, name="external-request-list"),
     path("external-requests/new/", requests.external_request_create, name="external-request-create"),
     path("external-requests/<uuid:request_id>/", requests.external_request_detail, name="external-request-detail"),

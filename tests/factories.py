@@ -8,8 +8,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions
-from hmis.models import AccessEvent, Agency, Invitation, Role, User
-from incidents.models import SecurityEvent
+from hmis.models import AccessEvent, Agency, Invitation, Role, SecurityEvent, User
 
 PASSWORD = "correct horse battery staple"
 # A fixed TOTP key (hex) so tests can compute the current code.

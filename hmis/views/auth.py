@@ -10,8 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.staticfiles import finders
-from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -24,6 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions, passkeys, sudo
+from hmis.actions import record_security_event
 from hmis.forms import (
     ChangePasswordForm,
     EnrolForm,
@@ -34,10 +33,9 @@ from hmis.forms import (
     apply_validation_error,
 )
 from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED, record_activity
+from hmis.models import SecurityEvent
 from hmis.network import client_ip
 from hmis.permissions import SIGNED_IN, enrolment_step, password_only, public, requires, standing_exempt
-from incidents.actions import record_security_event, report_session_not_me
-from incidents.models import SecurityEvent
 
 ENROL_DEVICE = "hmis_enrol_device"
 ENDED_MESSAGES = {
@@ -100,7 +98,7 @@ def sign_in(request):
             "form": form,
             "ended_message": ENDED_MESSAGES.get(ended),
             "lead_name": settings.HMIS_LEAD_NAME,
-            "not_me_token": signing.dumps(replaced_by, salt=NOT_ME_SALT) if replaced_by is not None else "",
+            "not_me_token": actions.not_me_token(replaced_by) if replaced_by is not None else "",
         },
     )
 
@@ -297,46 +295,6 @@ def change_password(request):
             messages.success(request, "Your password is changed.")
             return redirect("dashboard")
     return render(request, "hmis/change_password.html", {"form": form})
-
-
-NOT_ME_SALT = "hmis.session-not-me"
-NOT_ME_MAX_AGE = 7 * 24 * 3600
-NOT_ME_REFUSALS_PER_ADDRESS_PER_HOUR = 20  # against guessing; a real report needs its browser's session
-
-
-@public
-@require_POST
-def session_not_me(request):
-    """ "That wasn't me", from the browser whose session a sign-in elsewhere ended.
-
-    Public (that browser is signed out) but bound to it: the signed token must
-    name the security event kept in this browser's ended session, which is
-    then forgotten, so each ended session reports once. CSRF-protected and
-    limited per address. Opens an incident through ``incidents.actions``.
-    """
-    refusals_key = f"hmis:not-me-refused:{client_ip(request) or 'unknown'}"
-    if cache.get(refusals_key, 0) >= NOT_ME_REFUSALS_PER_ADDRESS_PER_HOUR:
-        refused = "Too many reports from here. Call your agency's security officer."
-        return render(request, "hmis/session_not_me.html", {"refused": refused}, status=429)
-    try:
-        event_id = signing.loads(request.POST.get("token", ""), salt=NOT_ME_SALT, max_age=NOT_ME_MAX_AGE)
-    except signing.BadSignature:
-        event_id = None
-    if event_id is None or event_id != request.session.get(actions.SESSION_REPLACED_BY):
-        cache.add(refusals_key, 0, 3600)
-        cache.incr(refusals_key)
-        return render(
-            request,
-            "hmis/session_not_me.html",
-            {
-                "refused": "This report could not be matched to a session ended in this browser. "
-                "Call your agency's security officer."
-            },
-            status=400,
-        )
-    incident = report_session_not_me(event_id=event_id)
-    request.session.pop(actions.SESSION_REPLACED_BY, None)
-    return render(request, "hmis/session_not_me.html", {"reference": incident.reference})
 
 
 @public

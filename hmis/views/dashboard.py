@@ -3,7 +3,8 @@ from django.shortcuts import render
 from hmis import permissions, queries
 from hmis.models import Role
 from hmis.permissions import SIGNED_IN, has_permission, requires
-from incidents.queries import incident_worklist, open_actions_owned_by, security_events_visible_to
+from hmis.queries import security_events_visible_to
+from incidents.queries import incident_worklist, open_actions_owned_by
 from sharing.queries import dashboard_releases_for, dashboard_work_for
 
 

@@ -15,10 +15,9 @@ from django_otp_webauthn import exceptions as webauthn_errors
 
 from hmis import passkeys, sudo
 from hmis.forms import PasskeyRuleForm, apply_validation_error
-from hmis.models import PasskeyRule
+from hmis.models import PasskeyRule, SecurityEvent
 from hmis.network import client_ip
 from hmis.permissions import MANAGE_PASSKEY_POLICY, SIGNED_IN, password_only, requires
-from incidents.models import SecurityEvent
 
 # What the person sees when the server refuses a passkey: never the library's technical text.
 REFUSED = {

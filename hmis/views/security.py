@@ -7,12 +7,11 @@ from django.views.decorators.http import require_POST
 from hmis import actions, queries
 from hmis.network import client_ip
 from hmis.permissions import UNLOCK_ACCOUNTS, VIEW_SECURITY_EVENTS, has_permission, requires
-from incidents.queries import security_events_visible_to
 
 
 @requires(VIEW_SECURITY_EVENTS)
 def security_events(request):
-    events = security_events_visible_to(request.user)[:200]
+    events = queries.security_events_visible_to(request.user)[:200]
     return render(
         request,
         "hmis/security/events.html",

@@ -23,7 +23,6 @@ from sharing.actions.partners import (
     verify_partner_contact,
 )
 from sharing.actions.pressure import (
-    PRESSURE_REPORT_KIND,
     open_incident_from_pressure_report,
     report_pressure,
     review_pressure_report,
@@ -63,7 +62,6 @@ from sharing.actions.shares import (
 
 __all__ = [
     "EXPIRY_REASON",
-    "PRESSURE_REPORT_KIND",
     "REVOCATION_REASON",
     "SHARE_LIFETIME",
     "accept_share",

@@ -6,10 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hmis import permissions
+from hmis.actions import notify
 from hmis.audit import acting_as
+from hmis.queries import users_holding
 from sharing.actions._common import record_status_change, require
 from sharing.models import ExternalRequest
-from sharing.notifications import notify, users_holding
 
 
 def _external_link(request):

@@ -7,29 +7,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hmis import permissions
+from hmis.actions import notify, record_security_event
 from hmis.audit import acting_as
+from hmis.models import SecurityEvent
+from hmis.queries import users_holding
 from sharing.actions._common import require
 from sharing.models import PressureReport
-from sharing.notifications import notify, users_holding
-
-PRESSURE_REPORT_KIND = "pressure_report"
 
 
 @transaction.atomic
 def report_pressure(*, acting_user, note=""):
     """One click: "someone is pushing for access". Goes to the agency's
     supervisors (in-app and e-mail, no PII) and is logged as a security event."""
-    from incidents.actions import record_security_event
-    from incidents.models import SecurityEvent
-
     require(acting_user, permissions.REPORT_PRESSURE)
     report = PressureReport(agency=acting_user.agency, reported_by=acting_user, note=(note or "").strip())
     report.full_clean()
     with acting_as(acting_user):
         report.save()
         report.security_event = record_security_event(
-            # The incidents app names this kind; its value is the contract either way.
-            kind=getattr(SecurityEvent.Kind, "PRESSURE_REPORT", PRESSURE_REPORT_KIND),
+            kind=SecurityEvent.Kind.PRESSURE_REPORT,
             user=acting_user,
             actor=acting_user,
             agency=acting_user.agency,

@@ -21,12 +21,13 @@ from clients import queries as client_queries
 from clients.models import ClientGroupObjectPermission
 from clients.validation import validate_reveal
 from hmis import permissions
+from hmis.actions import notify
 from hmis.audit import acting_as, record_access
 from hmis.models import AccessEvent, Agency
+from hmis.queries import users_holding
 from sharing import access, queries
 from sharing.actions._common import record_status_change, require
 from sharing.models import PURPOSE_DEFAULT_CATEGORIES, DataCategory, Purpose, Share
-from sharing.notifications import notify, users_holding
 
 SHARE_LIFETIME = timedelta(days=90)
 

@@ -1,4 +1,4 @@
-"""Referral (share) pages and notices. Thin: reads through ``sharing.queries``,
+"""Referral (share) pages. Thin: reads through ``sharing.queries``,
 writes through ``sharing.actions``.
 
 The recipient reaches a shared client only through ``share_detail``, which
@@ -21,12 +21,11 @@ from hmis.permissions import (
     RECORD_DISCLOSURES,
     REVEAL_CLIENT_PII,
     SEND_SHARES,
-    SIGNED_IN,
     has_permission,
     requires,
 )
 from hmis.privacy import privacy_screen_on
-from sharing import actions, display, notifications, queries
+from sharing import actions, display, queries
 from sharing.forms_shares import ShareForm, ShareResponseForm, ShareRevealForm
 from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Purpose, Share, category_labels
 
@@ -260,22 +259,6 @@ def share_withdraw(request, share_id):
     else:
         messages.success(request, f"Referral {share.reference} withdrawn: the partner no longer has access.")
     return redirect("sharing:share-sent", share_id=share.pk)
-
-
-# --- Notices ---------------------------------------------------------------------------
-
-
-@requires(SIGNED_IN)
-def notice_list(request):
-    notices = notifications.notices_for(request.user)[:100]
-    return render(request, "sharing/notices.html", {"notices": notices})
-
-
-@requires(SIGNED_IN)
-@require_POST
-def notices_read(request):
-    notifications.mark_read(acting_user=request.user)
-    return redirect("sharing:notices")
 
 
 # --- Disclosure log ----------------------------------------------------------------------

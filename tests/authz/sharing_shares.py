@@ -93,8 +93,6 @@ EXPECTATIONS = {
     "sharing:disclosure-create": Expect(
         allowed=STAFF, outsiders=OTHER_STAFF, kwargs=lambda w: {"client_id": w.share.client_id}
     ),
-    "sharing:notices": Expect(allowed=SIGNED_IN),
-    "sharing:notices-read": Expect(allowed=SIGNED_IN, ok=302, method="post"),
     "sharing:external-request-list": Expect(allowed=SIGNED_IN),
     "sharing:external-request-create": Expect(allowed=SIGNED_IN),
     # Only the recorder and the HMIS lead see a request; others get "not found".

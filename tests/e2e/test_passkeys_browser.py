@@ -11,8 +11,7 @@ import pytest
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
-from hmis.models import PasskeyRule, Role
-from incidents.models import SecurityEvent
+from hmis.models import PasskeyRule, Role, SecurityEvent
 from tests.conftest import sign_in_in_browser
 from tests.factories import PASSWORD
 from tests.passkey_authenticator import SoftwareAuthenticator

@@ -6,7 +6,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.test import Client
 
-from incidents.models import SecurityEvent
+from hmis.models import SecurityEvent
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

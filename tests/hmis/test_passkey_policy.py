@@ -15,9 +15,8 @@ from django.utils import timezone
 from django_otp_webauthn.models import WebAuthnCredential
 
 from hmis import actions
-from hmis.models import PasskeyGrace, PasskeyRule, Role
+from hmis.models import PasskeyGrace, PasskeyRule, Role, SecurityEvent
 from hmis.passkeys import passkey_standing
-from incidents.models import SecurityEvent
 from tests.conftest import current_totp
 from tests.factories import PASSWORD
 from tests.passkey_authenticator import SoftwareAuthenticator

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp_webauthn.models import WebAuthnCredential
 
-from incidents.models import SecurityEvent
+from hmis.models import SecurityEvent
 from tests.conftest import current_totp, password_only_session
 from tests.factories import PASSWORD
 from tests.passkey_authenticator import SoftwareAuthenticator

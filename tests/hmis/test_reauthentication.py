@@ -15,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions
-from incidents.models import SecurityEvent
+from hmis.models import SecurityEvent
 from tests.conftest import current_totp, verified_session
 from tests.factories import PASSWORD
 

@@ -14,7 +14,8 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 
-from incidents.models import Incident, Notification, SecurityEvent
+from hmis.models import SecurityEvent
+from incidents.models import Incident, Notification
 from tests.conftest import current_totp
 from tests.http_client import HttpBrowser
 from tests.incidents.support import AFTER_DOT, ControlledSmtpSink, fast_worker_env, kill_at, stall_at

@@ -7,11 +7,10 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
-from hmis.models import Role, User
-from incidents.models import SecurityEvent
-from sharing.models import Notice
+from hmis.models import Notice, Role, SecurityEvent, User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +71,7 @@ def test_another_lead_changes_a_leads_roles_with_event_and_notice(
     # The person is told in the application.
     notice = Notice.objects.get(recipient=agency_lead)
     assert "roles" in notice.text and "Intake staff" in notice.text
-    assert "roles" in client_for(agency_lead).get("/sharing/notices/").content.decode()
+    assert "roles" in client_for(agency_lead).get(reverse("notices")).content.decode()
 
 
 def test_system_admin_changes_a_leads_roles(client_for, agency_lead, system_admin):

@@ -14,7 +14,8 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from hmis import actions
-from incidents.models import Incident, SecurityEvent
+from hmis.models import SecurityEvent
+from incidents.models import Incident
 from tests.conftest import password_only_session, verified_session
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_the_ended_browser_is_told_why_and_reports_it_in_one_click(intake):
     incident = Incident.objects.get(rule="session_not_me")
     assert incident.reference in answer.content.decode()
     assert incident.agency == intake.agency and incident.severity == "high"
-    assert SecurityEvent.objects.get(kind=SecurityEvent.Kind.SESSION_REPLACED).incident == incident
+    assert SecurityEvent.objects.get(kind=SecurityEvent.Kind.SESSION_REPLACED).incidents.get() == incident
     # Once per ended session: the same click again reports nothing more.
     again = first.post(reverse("login-not-me"), {"token": token_on(page)})
     assert again.status_code == 400 and Incident.objects.count() == 1

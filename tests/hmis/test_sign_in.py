@@ -11,8 +11,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions
-from hmis.models import User
-from incidents.models import SecurityEvent
+from hmis.models import SecurityEvent, User
 from tests.conftest import current_totp
 from tests.factories import PASSWORD, UserFactory
 

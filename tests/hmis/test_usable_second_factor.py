@@ -14,8 +14,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions
-from hmis.models import User
-from incidents.models import SecurityEvent
+from hmis.models import SecurityEvent, User
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

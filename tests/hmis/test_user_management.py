@@ -157,7 +157,7 @@ def test_system_admin_creates_edits_and_verifies_an_agency(client_for, system_ad
 
 
 def test_allowed_networks_refuse_sign_in_from_elsewhere(harbor, intake, client_for):
-    from incidents.models import SecurityEvent
+    from hmis.models import SecurityEvent
     from tests.factories import PASSWORD
 
     Agency.objects.filter(pk=harbor.pk).update(allowed_networks=["10.20.0.0/16"])

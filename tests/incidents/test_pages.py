@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from hmis.models import AccessEvent
+from hmis.actions import record_security_event
+from hmis.models import AccessEvent, SecurityEvent
 from incidents import actions
-from incidents.models import SecurityEvent, Severity
+from incidents.models import Severity
 from tests.incidents.support import report
 
 pytestmark = pytest.mark.django_db
@@ -51,9 +52,9 @@ def test_dashboard_counts_failed_signins_lockouts_anomalies_and_reveals_per_user
     client_for, intake, supervisor, other_intake, security_officer
 ):
     for kind in [SecurityEvent.Kind.LOGIN_FAILED, SecurityEvent.Kind.REAUTH_FAILED, SecurityEvent.Kind.LOCKOUT]:
-        actions.record_security_event(kind=kind, user=intake)
-    actions.record_security_event(kind=SecurityEvent.Kind.SESSION_REPLACED, user=supervisor)
-    actions.record_security_event(kind=SecurityEvent.Kind.LOGIN_FAILED, user=other_intake)
+        record_security_event(kind=kind, user=intake)
+    record_security_event(kind=SecurityEvent.Kind.SESSION_REPLACED, user=supervisor)
+    record_security_event(kind=SecurityEvent.Kind.LOGIN_FAILED, user=other_intake)
     AccessEvent.objects.create(
         actor=supervisor,
         actor_agency=supervisor.agency,

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from hmis.models import Notice
 from sharing import actions
 from sharing.forms_shares import ExternalRequestForm
-from sharing.models import ExternalRequest, Notice
+from sharing.models import ExternalRequest
 
 pytestmark = pytest.mark.django_db
 

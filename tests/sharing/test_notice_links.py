@@ -16,10 +16,10 @@ from django.test import Client as HttpClient
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions as hmis_actions
-from hmis.models import Agency, User
+from hmis.models import Agency, Notice, User
+from hmis.tasks import email_for
 from sharing import actions
-from sharing.models import Notice, Share
-from sharing.notifications import email_for
+from sharing.models import Share
 from tests.conftest import verified_session
 from tests.factories import TOTP_KEY
 from tests.sharing.share_fixtures import canary_client, care_release, housing_share

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from hmis.models import Notice
+from hmis.tasks import email_for
 from sharing import actions
-from sharing.models import Notice
-from sharing.notifications import email_for
 from tests.sharing.share_fixtures import CANARIES, canary_client, care_release, housing_share
 
 
@@ -36,10 +36,10 @@ def test_the_recipient_staff_get_a_notice_without_pii(
 def test_notices_page_and_mark_read(client_for, intake, supervisor):
     actions.report_pressure(acting_user=intake)
     http = client_for(supervisor)
-    page = http.get(reverse("sharing:notices")).content.decode()
+    page = http.get(reverse("notices")).content.decode()
     assert "Pressure-to-share report" in page
     assert "Notices (1)" in page
-    http.post(reverse("sharing:notices-read"))
+    http.post(reverse("notices-read"))
     assert not Notice.objects.filter(recipient=supervisor, read_at__isnull=True).exists()
 
 

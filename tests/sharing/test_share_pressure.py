@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
-from incidents.models import SecurityEvent
+from hmis.models import Notice, SecurityEvent
 from sharing import actions
-from sharing.models import Notice, PressureReport
+from sharing.models import PressureReport
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_a_supervisor_turns_a_report_into_an_incident_once(client_for, intake, s
     assert incident.category == Category.SUSPICIOUS_ACCESS_REQUEST and incident.agency == intake.agency
     report.refresh_from_db()
     assert report.incident_id == incident.pk and report.reviewed_by == supervisor
-    assert SecurityEvent.objects.get(pk=report.security_event_id).incident_id == incident.pk
+    assert SecurityEvent.objects.get(pk=report.security_event_id).incidents.get() == incident
     # The security officer sees it in the agency's incidents; a second click changes nothing.
     assert incident.reference.encode() in client_for(security_officer).get(reverse("incidents:list")).content
     supervisor_client.post(url)
