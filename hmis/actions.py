@@ -88,6 +88,8 @@ _EDITABLE_AGENCY_FIELDS = {
     "is_victim_service_provider",
     "phone",
     "allowed_networks",
+    "client_contact",
+    "grievance_contact",
 }
 
 

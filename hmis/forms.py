@@ -150,7 +150,17 @@ class AgencyForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = ["name", "slug", "kind", "status", "is_victim_service_provider", "phone", "allowed_networks"]
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "status",
+            "is_victim_service_provider",
+            "phone",
+            "allowed_networks",
+            "client_contact",
+            "grievance_contact",
+        ]
         labels = {"slug": "Short name"}
         help_texts = {
             "slug": "A short, unique identifier for the agency: lower-case letters, digits and dashes "
