@@ -148,4 +148,3 @@ def build_copy(client, enrollments, *, include_ssn: bool) -> ClientCopy:
             for e in enrollments
         ],
     )
-

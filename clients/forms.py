@@ -191,7 +191,7 @@ class RevealForm(forms.Form):
 
 
 class PrintCopyForm(forms.Form):
-    """"Print for the client": how staff checked who is asking, and what the client wants."""
+    """ "Print for the client": how staff checked who is asking, and what the client wants."""
 
     identity_check = forms.ChoiceField(
         label="How did you check that this is the client?", choices=IdentityCheck.choices, widget=forms.RadioSelect

@@ -328,7 +328,7 @@ def revealed(request, client_id, token):
 @requires(REVEAL_CLIENT_PII)
 @require_POST
 def print_copy(request, client_id):
-    """"Print for the client": record how identity was checked (and, when the
+    """ "Print for the client": record how identity was checked (and, when the
     client asks for their SSN, confirm it), then redirect to a page that shows
     the copy once (post/redirect/get with a single-use token, as for reveals)."""
     client = queries.get_client_of_record_for(request.user, client_id)

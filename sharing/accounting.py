@@ -1,4 +1,4 @@
-""""Who has seen or received your information": the accounting of disclosures
+""" "Who has seen or received your information": the accounting of disclosures
 a client takes home with their copy (clients.views.client_copy).
 
 Built from the referrals and outside disclosures recorded here and from the

@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hmis', '0007_agency_suspension_reason'),
+        ("hmis", "0007_agency_suspension_reason"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agency',
-            name='client_contact',
-            field=models.TextField(blank=True, help_text='Address, phone and opening hours, as a client should read them.', max_length=500, verbose_name='how clients reach the agency'),
+            model_name="agency",
+            name="client_contact",
+            field=models.TextField(
+                blank=True,
+                help_text="Address, phone and opening hours, as a client should read them.",
+                max_length=500,
+                verbose_name="how clients reach the agency",
+            ),
         ),
         migrations.AddField(
-            model_name='agency',
-            name='grievance_contact',
-            field=models.TextField(blank=True, help_text='Who handles privacy complaints and grievances, and how to reach them.', max_length=500, verbose_name='how clients complain'),
+            model_name="agency",
+            name="grievance_contact",
+            field=models.TextField(
+                blank=True,
+                help_text="Who handles privacy complaints and grievances, and how to reach them.",
+                max_length=500,
+                verbose_name="how clients complain",
+            ),
         ),
     ]
