@@ -205,7 +205,8 @@ def test_the_spanish_copy_is_in_spanish(intake, client_for):
     assert "19 de julio de 1983" in html
     assert "Who has seen" not in html and "Your record" not in html
     # Staff pages stay in English afterwards.
-    assert "Print for the client" in client_for(intake).get(reverse("clients:detail", args=[client.pk])).content.decode()
+    staff_page = client_for(intake).get(reverse("clients:detail", args=[client.pk]))
+    assert "Print for the client" in staff_page.content.decode()
 
 
 def test_no_client_value_reaches_the_logs(intake, client_for, caplog):
