@@ -168,6 +168,12 @@ class AgencyForm(forms.ModelForm):
         }
 
 
+class AgencyContactForm(forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = ["client_contact", "grievance_contact"]
+
+
 class AgencyVerificationForm(forms.Form):
     verification_method = forms.CharField(
         max_length=200,

@@ -189,9 +189,14 @@ def test_who_has_seen_lists_disclosures_openings_reveals_and_own_use_by_month(
     assert rows[0] == (local_then.strftime("%B %Y"), "2", "1", "0")  # two openings, the creation
     assert rows[-1][0] == local_now.strftime("%B %Y") and rows[-1][3] == "1"  # this printing
     # The partner's opening and reveal are listed above, not counted as the agency's own use.
-    assert sum(int(r[1]) for r in rows) == AccessEvent.objects.filter(
-        subject_id=client.pk, actor_agency=intake.agency, action__in=["view", "reveal", "search_match", "evidence_view"]
-    ).count()
+    assert (
+        sum(int(r[1]) for r in rows)
+        == AccessEvent.objects.filter(
+            subject_id=client.pk,
+            actor_agency=intake.agency,
+            action__in=["view", "reveal", "search_match", "evidence_view"],
+        ).count()
+    )
 
 
 def test_the_spanish_copy_is_in_spanish(intake, client_for):
@@ -218,3 +223,17 @@ def test_no_client_value_reaches_the_logs(intake, client_for, caplog):
     for value in (CANARY_FIRST, CANARY_LAST, CANARY_SSN, SSN_SHOWN, CANARY_PHONE, CANARY_EMAIL, "Known from outreach"):
         assert value not in logged
     assert CANARY_DOB.isoformat() not in logged
+
+
+def test_the_copy_says_how_to_reach_the_agency_and_complain_as_its_lead_wrote(intake, agency_lead, client_for):
+    lead = client_for(agency_lead)
+    saved = lead.post(
+        reverse("agency-contact"),
+        {"client_contact": "12 Harbor Street, weekdays 9 to 5", "grievance_contact": "Ask for Dana, privacy officer"},
+    )
+    assert saved.status_code == 302
+    client = make_client(intake)
+    _, page = open_copy(client_for(intake), client)
+    rights = page.content.decode().split('id="your-rights"', 1)[1]
+    assert "12 Harbor Street, weekdays 9 to 5" in rights and "Ask for Dana, privacy officer" in rights
+    assert "Regional HMIS Lead" in rights  # the HMIS lead's contact, from settings
