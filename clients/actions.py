@@ -213,6 +213,48 @@ def reveal_client_field(*, acting_user, client, field, reason, reason_text="", p
     return field
 
 
+def print_client_copy(
+    *, acting_user, client, identity_check, identity_note="", language, include_ssn=False, privacy_screen=False
+):
+    """Record that staff printed the client's own copy of their record, after
+    checking who is asking. Only staff of the owning agency who may reveal its
+    fields print; another agency gets 404 (as for a missing client).
+
+    The access event (``PRINT``, the client asked) names what was printed and
+    how identity was checked; a note typed with "Other" is encrypted in its
+    reason text. Returns the ``CopyChoice`` the printable page shows.
+    """
+    from clients.client_copy import PRINTED_FIELDS, CopyChoice, IdentityCheck, Language
+
+    _require(acting_user, permissions.REVEAL_CLIENT_PII)
+    _require_visible(acting_user, client)
+    if client.owning_agency_id != acting_user.agency_id:
+        raise Http404
+    identity_note = (identity_note or "").strip()
+    errors = {}
+    if identity_check not in IdentityCheck.values:
+        errors["identity_check"] = "Say how you checked that this is the client."
+    elif identity_check == IdentityCheck.OTHER and not identity_note:
+        errors["identity_note"] = "Say how you checked that this is the client."
+    if language not in Language.values:
+        errors["language"] = "Choose the language of the copy."
+    if privacy_screen:
+        errors["__all__"] = "The privacy screen is on. Switch it off to print a copy."
+    if errors:
+        raise ValidationError(errors)
+    include_ssn = bool(include_ssn and client.ssn)
+    record_access(
+        actor=acting_user,
+        action=AccessEvent.Action.PRINT,
+        subject=client,
+        fields=[*PRINTED_FIELDS, *(["ssn"] if include_ssn else [])],
+        reason=AccessEvent.Reason.CLIENT_REQUEST,
+        reason_text=identity_note if identity_check == IdentityCheck.OTHER else "",
+        detail=f"Client copy; identity checked: {identity_check}; language: {language}",
+    )
+    return CopyChoice(language=language, include_ssn=include_ssn)
+
+
 # --- Who else may see a client (guardian direct-FK rows) ----------------------------------
 
 

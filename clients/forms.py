@@ -7,6 +7,7 @@ import re
 from django import forms
 
 from clients import hud
+from clients.client_copy import IdentityCheck, Language
 from clients.masking import REVEALABLE
 from clients.models import Assessment, Client, Enrollment, PossibleDuplicate, Project
 from hmis.models import AccessEvent
@@ -187,6 +188,23 @@ class RevealForm(forms.Form):
         super().__init__(*args, **kwargs)
         if fields is not None:
             self.fields["field"].choices = fields
+
+
+class PrintCopyForm(forms.Form):
+    """ "Print for the client": how staff checked who is asking, and what the client wants."""
+
+    identity_check = forms.ChoiceField(
+        label="How did you check that this is the client?", choices=IdentityCheck.choices, widget=forms.RadioSelect
+    )
+    identity_note = forms.CharField(
+        label="How (required for \u201cOther\u201d; no ID numbers)", required=False, max_length=500
+    )
+    language = forms.ChoiceField(label="Language of the copy", choices=Language.choices, initial=Language.ENGLISH)
+    include_ssn = forms.BooleanField(
+        label="The client asks for their Social Security number on the copy",
+        required=False,
+        help_text="Left off unless the client asks: a lost page with it lets someone act as the client.",
+    )
 
 
 class EnrollmentForm(forms.ModelForm):

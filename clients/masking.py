@@ -124,7 +124,7 @@ class MaskedClient:
         ]
         race = dict(hud.RaceEthnicity.choices)
         masked.demographics = [
-            ("Race and ethnicity", ", ".join(race.get(v, str(v)) for v in client.race_ethnicity) or NONE),
+            ("Race and ethnicity", ", ".join(str(race.get(v, v)) for v in client.race_ethnicity) or NONE),
             ("Sex", client.get_sex_display()),
             ("Veteran status", client.get_veteran_status_display()),
             ("Name data quality", client.get_name_data_quality_display()),

@@ -184,6 +184,16 @@ def can_reveal(user, client) -> bool:
     return permissions.has_permission(user, permissions.REVEAL_CLIENT_PII) and not client.is_anonymous
 
 
+def can_print_copy(user, client) -> bool:
+    """Staff of the agency that holds the record, who may see its fields, print
+    the client's own copy; a partner holding a referral never does."""
+    return (
+        permissions.has_permission(user, permissions.REVEAL_CLIENT_PII)
+        and bool(user.agency_id)
+        and client.owning_agency_id == user.agency_id
+    )
+
+
 def viewer_for(request) -> Viewer:
     from hmis.privacy import privacy_screen_on
 

@@ -8,14 +8,18 @@ use "Client" and the reference code) or messages.
 import time
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 
 from clients import actions, queries
+from clients.client_copy import CopyChoice, build_copy
 from clients.forms import (
     DEPENDS_ON,
     AssessmentForm,
@@ -25,6 +29,7 @@ from clients.forms import (
     DuplicateResolutionForm,
     EnrollmentForm,
     ExitForm,
+    PrintCopyForm,
     ProjectForm,
     RevealForm,
     SearchForm,
@@ -154,7 +159,7 @@ def create(request):
 # --- One client -----------------------------------------------------------------------------
 
 
-def _detail_context(request, client, *, revealed="", reveal_form=None):
+def _detail_context(request, client, *, revealed="", reveal_form=None, print_form=None):
     user = request.user
     viewer = queries.viewer_for(request)
     masked = MaskedClient.of(client, viewer, revealed=revealed)
@@ -180,6 +185,9 @@ def _detail_context(request, client, *, revealed="", reveal_form=None):
         "privacy": viewer.privacy,
         "can_refer": has_permission(user, SEND_SHARES) and client.owning_agency_id == user.agency_id,
         "retained_on": client.retained_deidentified_at,
+        "can_print_copy": queries.can_print_copy(user, client) and not viewer.privacy,
+        "print_form": print_form or PrintCopyForm(),
+        "client_has_ssn": bool(client.ssn),
         **_named_staff_context(user, client),
     }
 
@@ -306,6 +314,92 @@ def revealed(request, client_id, token):
     context = _detail_context(request, client, revealed=field)
     context["reveal_used"] = not field
     return render(request, "clients/detail.html", context)
+
+
+# --- The client's own copy ---------------------------------------------------------------
+
+
+@requires(REVEAL_CLIENT_PII)
+@require_POST
+def print_copy(request, client_id):
+    """ "Print for the client": record how identity was checked (and, when the
+    client asks for their SSN, confirm it), then redirect to a page that shows
+    the copy once (post/redirect/get with a single-use token, as for reveals)."""
+    client = queries.get_client_of_record_for(request.user, client_id)
+    form = PrintCopyForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["include_ssn"] and client.ssn and request.POST.get("confirmed") != "yes":
+            return confirmation_page(
+                request,
+                title="Print the Social Security number?",
+                consequences=[
+                    "The full Social Security number is printed on the client's copy.",
+                    "Do this only because the client asked for it. Anyone who finds the page can use the number.",
+                    "Your confirmation is recorded in the access history.",
+                ],
+                button="Print with the SSN",
+                cancel_url=reverse("clients:detail", args=[client.pk]),
+                hidden={
+                    "identity_check": data["identity_check"],
+                    "identity_note": data["identity_note"],
+                    "language": data["language"],
+                    "include_ssn": "on",
+                    "confirmed": "yes",
+                },
+            )
+        try:
+            choice = actions.print_client_copy(
+                acting_user=request.user,
+                client=client,
+                identity_check=data["identity_check"],
+                identity_note=data["identity_note"],
+                language=data["language"],
+                include_ssn=data["include_ssn"],
+                privacy_screen=privacy_screen_on(request),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            token = reveal_once.hold(request, subject_id=client.pk, field=choice.token_field())
+            return redirect("clients:client-copy", client_id=client.pk, token=token)
+    return render(request, "clients/detail.html", _detail_context(request, client, print_form=form), status=400)
+
+
+@requires(REVEAL_CLIENT_PII)
+def client_copy(request, client_id, token):
+    """The printable copy, once, in the client's language. Records nothing:
+    the print POST did. Reload, Back or the URL elsewhere show a page that
+    says so and holds no client data."""
+    client = queries.get_client_for(request.user, client_id)
+    if not queries.can_print_copy(request.user, client):
+        raise Http404
+    choice = CopyChoice.from_token_field(reveal_once.take(request, token, subject_id=client.pk))
+    if choice is None:
+        return render(request, "clients/client_copy_used.html", {"client_id": client.pk})
+    with translation.override(choice.language):
+        response = render(
+            request,
+            "clients/client_copy.html",
+            {
+                "copy": build_copy(
+                    client, queries.enrollments_of(request.user, client), include_ssn=choice.include_ssn
+                ),
+                "client_record": client,  # for the accounting section (sharing's template tag)
+                "agency": client.owning_agency,
+                "language": choice.language,
+                "printed_at": timezone.now(),
+                "hmis_lead": {
+                    "name": settings.HMIS_LEAD_NAME,
+                    "email": settings.HMIS_LEAD_EMAIL,
+                    "phone": settings.HMIS_LEAD_PHONE,
+                },
+            },
+        )
+    response["Content-Language"] = choice.language
+    # Every signed-in page is no-store already (SecurityHeadersMiddleware); this one must never depend on it.
+    patch_cache_control(response, no_store=True, private=True)
+    return response
 
 
 @requires(EDIT_CLIENTS)

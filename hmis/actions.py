@@ -89,6 +89,8 @@ _EDITABLE_AGENCY_FIELDS = {
     "is_victim_service_provider",
     "phone",
     "allowed_networks",
+    "client_contact",
+    "grievance_contact",
 }
 
 
@@ -103,6 +105,20 @@ def update_agency(*, acting_user, agency, **changes):
     agency.full_clean()
     with acting_as(acting_user):
         agency.save()
+    return agency
+
+
+@transaction.atomic
+def update_agency_contact(*, acting_user, client_contact, grievance_contact):
+    """The agency lead says how clients reach their agency and how they
+    complain; both are printed on every copy a client takes home."""
+    _require(acting_user, permissions.EDIT_AGENCY_CONTACT)
+    agency = Agency.objects.select_for_update().get(pk=acting_user.agency_id)
+    agency.client_contact = (client_contact or "").strip()
+    agency.grievance_contact = (grievance_contact or "").strip()
+    agency.full_clean()
+    with acting_as(acting_user):
+        agency.save(update_fields=["client_contact", "grievance_contact"])
     return agency
 
 

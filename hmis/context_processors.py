@@ -28,6 +28,8 @@ def navigation(user):
         main.append(("user-list", "Users"))
     if can(permissions.MANAGE_AGENCIES):
         main.append(("agency-list", "Agencies"))
+    if can(permissions.EDIT_AGENCY_CONTACT):
+        more.append(("agency-contact", "Contact for clients"))
     if can(permissions.MANAGE_PASSKEY_POLICY):
         more.append(("passkey-policy", "Passkey policy"))
     if can(permissions.VIEW_DATA_QUALITY):

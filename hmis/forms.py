@@ -150,12 +150,28 @@ class AgencyForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = ["name", "slug", "kind", "status", "is_victim_service_provider", "phone", "allowed_networks"]
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "status",
+            "is_victim_service_provider",
+            "phone",
+            "allowed_networks",
+            "client_contact",
+            "grievance_contact",
+        ]
         labels = {"slug": "Short name"}
         help_texts = {
             "slug": "A short, unique identifier for the agency: lower-case letters, digits and dashes "
             "(for example harbor). Used where the full name does not fit; it never changes what anyone can see."
         }
+
+
+class AgencyContactForm(forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = ["client_contact", "grievance_contact"]
 
 
 class AgencyVerificationForm(forms.Form):

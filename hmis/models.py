@@ -55,6 +55,19 @@ class Agency(models.Model):
         help_text="VAWA: this agency may only create de-identified client records.",
     )
     phone = models.CharField("phone on file", max_length=40, blank=True)
+    # Printed on the copy a client takes home (clients.views.client_copy): public agency facts, no client data.
+    client_contact = models.TextField(
+        "how clients reach the agency",
+        max_length=500,
+        blank=True,
+        help_text="Address, phone and opening hours, as a client should read them.",
+    )
+    grievance_contact = models.TextField(
+        "how clients complain",
+        max_length=500,
+        blank=True,
+        help_text="Who handles privacy complaints and grievances, and how to reach them.",
+    )
     # Verification by the system admin (who, when, how): only verified, active
     # agencies can receive shared client data.
     verified_at = models.DateTimeField(null=True, blank=True)

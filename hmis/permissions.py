@@ -49,6 +49,11 @@ MANAGE_USERS = define(
     {Role.AGENCY_LEAD, Role.SYSTEM_ADMIN},
 )
 MANAGE_AGENCIES = define("agencies.manage", "Create agencies and edit their settings", {Role.SYSTEM_ADMIN})
+EDIT_AGENCY_CONTACT = define(
+    "agency.contact",
+    "Edit how clients reach the agency and how they complain (printed on the client's copy of their record)",
+    {Role.AGENCY_LEAD},
+)
 VIEW_SECURITY_EVENTS = define(
     "security.view",
     "See the agency's security events (lockouts, ended sessions, refused networks)",
@@ -170,6 +175,7 @@ APPROVE_HMIS_CSV_PII = define(
 IMPORT_HMIS_CSV = define(
     "hmis_csv.import", "Import HUD HMIS CSV files into an agency", {Role.AGENCY_LEAD, Role.SYSTEM_ADMIN}
 )
+
 
 def has_permission(user, code: str) -> bool:
     perm = _REGISTRY[code]

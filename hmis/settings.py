@@ -153,6 +153,11 @@ LOGIN_REDIRECT_URL = "dashboard"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("HMIS_TIME_ZONE", "America/Los_Angeles")
 USE_I18N = True
+# Staff pages are English. Only the pages a client takes home switch language,
+# each with translation.override (no LocaleMiddleware): locale/es holds the
+# Spanish, its compiled .mo committed so nothing needs gettext at runtime.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -50,6 +50,7 @@ urlpatterns = [
     path("agency/users/<uuid:user_id>/reinvite/", users.user_reinvite, name="user-reinvite"),
     path("agency/users/<uuid:user_id>/reset-sign-in/", users.user_reset_sign_in, name="user-reset-sign-in"),
     path("agency/users/<uuid:user_id>/training/", users.user_training, name="user-training"),
+    path("agency/contact/", agencies.agency_contact, name="agency-contact"),
     path("agencies/", agencies.agency_list, name="agency-list"),
     path("agencies/new/", agencies.agency_create, name="agency-create"),
     path("agencies/<uuid:agency_id>/", agencies.agency_edit, name="agency-edit"),

@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hmis import actions, queries
-from hmis.forms import AgencyForm, AgencyVerificationForm, apply_validation_error
+from hmis.forms import AgencyContactForm, AgencyForm, AgencyVerificationForm, apply_validation_error
 from hmis.models import Agency
-from hmis.permissions import MANAGE_AGENCIES, requires
+from hmis.permissions import EDIT_AGENCY_CONTACT, MANAGE_AGENCIES, requires
 
 
 @requires(MANAGE_AGENCIES)
@@ -58,6 +58,22 @@ def agency_edit(request, agency_id):
         "hmis/agencies/form.html",
         {"form": form, "agency": agency, "verify_form": AgencyVerificationForm()},
     )
+
+
+@requires(EDIT_AGENCY_CONTACT)
+def agency_contact(request):
+    """The agency lead's page for what a client's copy says about reaching the agency and complaining."""
+    agency = Agency.objects.get(pk=request.user.agency_id)
+    form = AgencyContactForm(request.POST or None, instance=agency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_agency_contact(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, "Contact details saved.")
+            return redirect("agency-contact")
+    return render(request, "hmis/agencies/contact.html", {"form": form, "agency": agency})
 
 
 @requires(MANAGE_AGENCIES)

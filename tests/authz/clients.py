@@ -70,6 +70,19 @@ EXPECTATIONS = {
         kwargs=lambda w: {"client_id": w.confidential_client.pk},
         data=lambda w: {"staff_user": str(w.personas["other_intake"].pk)},  # refused: state stays
     ),
+    # The client's own copy: staff of the record's agency who may see its fields; a partner never (404).
+    "clients:print-copy": Expect(
+        allowed=STAFF,
+        ok=302,
+        outsiders=OTHER_STAFF,
+        method="post",
+        data={"identity_check": "photo_id", "language": "en"},
+        kwargs=harbor_client,
+    ),
+    # A used or unknown token shows a page that says the copy opens once, with no client data.
+    "clients:client-copy": Expect(
+        allowed=STAFF, outsiders=OTHER_STAFF, kwargs=lambda w: {**harbor_client(w), "token": "no-such-token"}
+    ),
     "clients:history": Expect(allowed=(*HARBOR_ROLES,), outsiders=OTHER_ROLES, kwargs=harbor_client),
     "clients:edit": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_client),
     "clients:enrol": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_client),

@@ -68,6 +68,7 @@ EXPECTATIONS = {
     ),
     "agency-list": Expect(allowed=("system_admin",)),
     "agency-create": Expect(allowed=("system_admin",)),
+    "agency-contact": Expect(allowed=("agency_lead", "other_agency_lead")),
     "agency-edit": Expect(allowed=("system_admin",), kwargs=harbor_agency),
     "agency-verify": Expect(allowed=("system_admin",), ok=302, method="post", kwargs=harbor_agency),
     "security-events": Expect(allowed=SECURITY, overrides={"other_security_officer": 200}),
