@@ -10,7 +10,6 @@ logged or put in an exception message.
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -289,17 +288,6 @@ def create_project(*, acting_user, name, project_type) -> Project:
         raise
     with acting_as(acting_user):
         project.save()
-    return project
-
-
-@transaction.atomic
-def set_project_active(*, acting_user, project, active) -> Project:
-    _require(acting_user, permissions.MANAGE_PROJECTS)
-    if project.agency_id != acting_user.agency_id:
-        raise Http404
-    project.is_active = bool(active)
-    with acting_as(acting_user):
-        project.save(update_fields=["is_active"])
     return project
 
 

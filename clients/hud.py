@@ -3,17 +3,6 @@ uses so exports and reports need no translation."""
 
 from django.db import models
 
-
-class DataQuality(models.IntegerChoices):
-    """Name, SSN and DOB Data Quality (3.01, 3.02, 3.03)."""
-
-    FULL = 1, "Full value reported"
-    PARTIAL = 2, "Approximate or partial value reported"
-    CLIENT_DOESNT_KNOW = 8, "Client doesn't know"
-    CLIENT_PREFERS_NOT = 9, "Client prefers not to answer"
-    NOT_COLLECTED = 99, "Data not collected"
-
-
 NOT_PROVIDED = frozenset({8, 9, 99})
 
 
