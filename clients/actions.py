@@ -330,26 +330,11 @@ def exit_enrollment(*, acting_user, enrollment, exit_date, destination) -> Enrol
     return enrollment
 
 
-ASSESSMENT_FIELDS = (
-    "assessment_date",
-    "prior_living_situation",
-    "length_of_stay",
-    "disabling_condition",
-    "income_from_any_source",
-    "monthly_income",
-    "non_cash_benefits",
-    "health_insurance",
-    "domestic_violence_survivor",
-    "currently_fleeing",
-    "notes",
-)
-
-
 @transaction.atomic
 def record_assessment(*, acting_user, enrollment, **answers) -> Assessment:
     client = enrollment.client
     _require_editable(acting_user, client)
-    unknown = set(answers) - set(ASSESSMENT_FIELDS)
+    unknown = set(answers) - set(Assessment.ANSWERS)
     if unknown:
         raise ValueError(f"not assessment fields: {sorted(unknown)}")
     if isinstance(answers.get("notes"), str):
