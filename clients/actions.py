@@ -336,17 +336,6 @@ def create_project(*, acting_user, name, project_type) -> Project:
 
 
 @transaction.atomic
-def set_project_active(*, acting_user, project, active) -> Project:
-    _require(acting_user, permissions.MANAGE_PROJECTS)
-    if project.agency_id != acting_user.agency_id:
-        raise Http404
-    project.is_active = bool(active)
-    with acting_as(acting_user):
-        project.save(update_fields=["is_active"])
-    return project
-
-
-@transaction.atomic
 def enrol_client(*, acting_user, client, project, entry_date, relationship_to_hoh) -> Enrollment:
     _require_editable(acting_user, client)
     if project.agency_id != acting_user.agency_id or not project.is_active:
@@ -385,26 +374,11 @@ def exit_enrollment(*, acting_user, enrollment, exit_date, destination) -> Enrol
     return enrollment
 
 
-ASSESSMENT_FIELDS = (
-    "assessment_date",
-    "prior_living_situation",
-    "length_of_stay",
-    "disabling_condition",
-    "income_from_any_source",
-    "monthly_income",
-    "non_cash_benefits",
-    "health_insurance",
-    "domestic_violence_survivor",
-    "currently_fleeing",
-    "notes",
-)
-
-
 @transaction.atomic
 def record_assessment(*, acting_user, enrollment, **answers) -> Assessment:
     client = enrollment.client
     _require_editable(acting_user, client)
-    unknown = set(answers) - set(ASSESSMENT_FIELDS)
+    unknown = set(answers) - set(Assessment.ANSWERS)
     if unknown:
         raise ValueError(f"not assessment fields: {sorted(unknown)}")
     if isinstance(answers.get("notes"), str):

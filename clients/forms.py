@@ -241,19 +241,7 @@ class ExitForm(forms.ModelForm):
 class AssessmentForm(forms.ModelForm):
     class Meta:
         model = Assessment
-        fields = [
-            "assessment_date",
-            "prior_living_situation",
-            "length_of_stay",
-            "disabling_condition",
-            "income_from_any_source",
-            "monthly_income",
-            "non_cash_benefits",
-            "health_insurance",
-            "domestic_violence_survivor",
-            "currently_fleeing",
-            "notes",
-        ]
+        fields = Assessment.ANSWERS
         widgets = {"assessment_date": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

@@ -5,17 +5,6 @@ the copy a client takes home shows them in the client's language."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class DataQuality(models.IntegerChoices):
-    """Name, SSN and DOB Data Quality (3.01, 3.02, 3.03)."""
-
-    FULL = 1, _("Full value reported")
-    PARTIAL = 2, _("Approximate or partial value reported")
-    CLIENT_DOESNT_KNOW = 8, _("Client doesn't know")
-    CLIENT_PREFERS_NOT = 9, _("Client prefers not to answer")
-    NOT_COLLECTED = 99, _("Data not collected")
-
-
 NOT_PROVIDED = frozenset({8, 9, 99})
 
 

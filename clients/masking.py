@@ -158,18 +158,6 @@ class MaskedClient:
         )
 
 
-SENSITIVE_ASSESSMENT_FIELDS = (
-    "disabling_condition",
-    "income_from_any_source",
-    "monthly_income",
-    "non_cash_benefits",
-    "health_insurance",
-    "domestic_violence_survivor",
-    "currently_fleeing",
-    "notes",
-)
-
-
 def assessment_rows(assessment, viewer: Viewer):
     """(label, value) pairs of an assessment; sensitive answers only for case
     workers outside privacy mode."""
@@ -179,7 +167,7 @@ def assessment_rows(assessment, viewer: Viewer):
         ("Prior living situation", HIDDEN if viewer.privacy else assessment.get_prior_living_situation_display()),
         ("Length of stay", HIDDEN if viewer.privacy else assessment.get_length_of_stay_display()),
     ]
-    for name in SENSITIVE_ASSESSMENT_FIELDS:
+    for name in assessment.SENSITIVE_ANSWERS:
         model_field = assessment._meta.get_field(name)
         value = getattr(assessment, name)
         if not show:

@@ -78,7 +78,6 @@ SWAPPED_MATCH = 0.95
 WEIGHTS = {"last": 0.35, "first": 0.25, "dob": 0.25, "ssn4": 0.15}
 
 PLACEHOLDER_DOBS = frozenset({datetime.date(1900, 1, 1)})
-_FOUR_DIGITS = re.compile(r"^\d{4}$")
 
 
 def deletion_neighbours(name: str) -> set[str]:
@@ -306,7 +305,3 @@ def rank(query: Pieces, ids) -> list[Ranked]:
 
 def find(query: Pieces, *, exclude_id=None) -> list[Ranked]:
     return rank(query, candidate_ids(query, exclude_id=exclude_id))
-
-
-def is_valid_ssn4_query(value: str) -> bool:
-    return bool(_FOUR_DIGITS.match(value or ""))

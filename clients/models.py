@@ -193,6 +193,20 @@ class Enrollment(models.Model):
 class Assessment(models.Model):
     """The intake assessment of one enrollment. Sensitive answers are encrypted."""
 
+    # The sensitive answers: encrypted at rest, shown only to case workers outside privacy mode.
+    SENSITIVE_ANSWERS = (
+        "disabling_condition",
+        "income_from_any_source",
+        "monthly_income",
+        "non_cash_benefits",
+        "health_insurance",
+        "domestic_violence_survivor",
+        "currently_fleeing",
+        "notes",
+    )
+    # Every answer a worker gives, in the order the form asks for them.
+    ANSWERS = ("assessment_date", "prior_living_situation", "length_of_stay", *SENSITIVE_ANSWERS)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="assessments")
     assessment_date = models.DateField()

@@ -25,7 +25,6 @@ from django.http import Http404
 from clients import matching
 from clients.masking import MaskedClient, Viewer
 from clients.models import (
-    Assessment,
     Client,
     ClientGroupObjectPermission,
     ClientUserObjectPermission,
@@ -224,10 +223,6 @@ def get_enrollment_for(user, client, enrollment_id) -> Enrollment:
     if enrollment is None:
         raise Http404
     return enrollment
-
-
-def assessments_of(user, client):
-    return Assessment.objects.filter(enrollment__client=client).select_related("enrollment__project")
 
 
 def history_of(user, client, *, limit=10, offset=0):

@@ -54,6 +54,7 @@ from hmis.permissions import (
     requires,
 )
 from hmis.privacy import privacy_screen_on
+from hmis.views.outcome import run_action
 
 SEARCHED_AT = "clients_searched_at"  # a timestamp only: search terms never go in the session
 SEARCH_FRESH_SECONDS = 30 * 60
@@ -220,13 +221,12 @@ def named_staff(request, client_id):
         messages.error(request, "Choose a colleague of this agency.")
         return redirect("clients:detail", client_id=client.pk)
     action = actions.unname_staff_on_client if request.POST.get("remove") else actions.name_staff_on_client
-    try:
-        action(acting_user=request.user, client=client, staff_user=staff)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Named staff updated.")
-    return redirect("clients:detail", client_id=client.pk)
+    return run_action(
+        request,
+        lambda: action(acting_user=request.user, client=client, staff_user=staff),
+        success="Named staff updated.",
+        to=reverse("clients:detail", args=[client.pk]),
+    )
 
 
 def _owner_or_share(request, client):
@@ -558,15 +558,13 @@ def duplicate_resolve(request, duplicate_id):
             cancel_url=reverse("clients:duplicates"),
             hidden={"status": PossibleDuplicate.Status.DUPLICATE, "confirmed": "yes"},
         )
-    if form.is_valid():
-        try:
-            actions.resolve_possible_duplicate(
-                acting_user=request.user, duplicate=duplicate, status=form.cleaned_data["status"]
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, "Review recorded.")
-    else:
-        messages.error(request, "Choose same person or different people.")
-    return redirect("clients:duplicates")
+    return run_action(
+        request,
+        lambda: actions.resolve_possible_duplicate(
+            acting_user=request.user, duplicate=duplicate, status=form.cleaned_data["status"]
+        ),
+        form=form,
+        invalid="Choose same person or different people.",
+        success="Review recorded.",
+        to=reverse("clients:duplicates"),
+    )

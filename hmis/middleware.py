@@ -182,7 +182,7 @@ class RequireSecondFactorMiddleware:
         if is_admin:
             from hmis.permissions import check_permission
 
-            check_permission(user, _code, request)
+            check_permission(user, _code)
         return None
 
 

@@ -1,5 +1,6 @@
 """The permission registry: every permission, what it allows, and which roles
-hold it. Checks, the role page and the authorization-matrix test all read it.
+hold it. ``has_permission`` and ``@requires`` read it, and so does
+``hmis.queries.users_holding`` (to notify everyone holding a permission).
 
 Views declare what they need with ``@requires(...)`` (or ``@public`` for the
 short list of pages anyone may open). ``RequireSecondFactorMiddleware``
@@ -184,16 +185,10 @@ def has_permission(user, code: str) -> bool:
     return bool(user.role_names & perm.roles)
 
 
-def check_permission(user, code: str, request=None) -> None:
-    """Raise PermissionDenied unless ``user`` holds ``code``; mark the request checked."""
-    if request is not None:
-        request.hmis_permission_checked = True
+def check_permission(user, code: str) -> None:
+    """Raise PermissionDenied unless ``user`` holds ``code``."""
     if not has_permission(user, code):
         raise PermissionDenied
-
-
-def permissions_for_role(role: str) -> list[Permission]:
-    return [p for p in _REGISTRY.values() if role in p.roles]
 
 
 def requires(code: str):
@@ -204,7 +199,7 @@ def requires(code: str):
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            check_permission(request.user, code, request)
+            check_permission(request.user, code)
             return view(request, *args, **kwargs)
 
         wrapped.hmis_access = ("requires", code)

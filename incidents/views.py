@@ -29,6 +29,7 @@ from hmis.permissions import (
     requires,
 )
 from hmis.privacy import privacy_screen_on
+from hmis.views.outcome import run_action
 from incidents import actions, queries
 from incidents.deadlines import deadlines_for
 from incidents.forms import (
@@ -43,16 +44,6 @@ from incidents.forms import (
     WaiverForm,
 )
 from incidents.models import Determination, Notification, RecipientRole, Status, TimelineEntry
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def _form_errors(form) -> str:
-    return " ".join(
-        f"{form.fields[f].label or f}: {' '.join(e)}" if f != "__all__" else " ".join(e) for f, e in form.errors.items()
-    )
 
 
 def _picker_label(client):
@@ -224,13 +215,12 @@ def incident_acknowledge(request, incident_id):
     incident = queries.get_incident_for(request.user, incident_id)
     pending = actions.acknowledgeable_notifications(request.user, incident)
     if request.method == "POST":
-        try:
-            actions.acknowledge_escalation(acting_user=request.user, incident=incident)
-        except ValidationError as error:
-            messages.error(request, _errors(error))
-        else:
-            messages.success(request, f"Acknowledged {incident.reference}. Reminders stop.")
-        return redirect("incidents:detail", incident_id=incident.pk)
+        return run_action(
+            request,
+            lambda: actions.acknowledge_escalation(acting_user=request.user, incident=incident),
+            success=f"Acknowledged {incident.reference}. Reminders stop.",
+            to=reverse("incidents:detail", args=[incident.pk]),
+        )
     return render(request, "incidents/acknowledge.html", {"incident": incident, "pending": pending})
 
 
@@ -245,18 +235,8 @@ def _triage_target(request, incident_id):
 TRIAGE_SECTION, ASSESSMENT_SECTION, ACTIONS_SECTION, TIMELINE_SECTION = "triage", "assessment", "actions", "timeline"
 
 
-def _to_section(incident, section):
-    return redirect(reverse("incidents:detail", args=[incident.pk]) + f"#{section}")
-
-
-def _done(request, incident, ok_message, run, *, section):
-    try:
-        run()
-    except ValidationError as error:
-        messages.error(request, _errors(error))
-    else:
-        messages.success(request, ok_message)
-    return _to_section(incident, section)
+def _section(incident, section) -> str:
+    return reverse("incidents:detail", args=[incident.pk]) + f"#{section}"
 
 
 @requires(TRIAGE_INCIDENTS)
@@ -264,20 +244,17 @@ def _done(request, incident, ok_message, run, *, section):
 def incident_triage(request, incident_id):
     incident = _triage_target(request, incident_id)
     form = TriageForm(request.POST, assignable=queries.assignable_users(incident))
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _to_section(incident, TRIAGE_SECTION)
-    return _done(
+    return run_action(
         request,
-        incident,
-        "Triage saved.",
         lambda: actions.triage_incident(
             acting_user=request.user,
             incident=incident,
             severity=form.cleaned_data["severity"],
             assigned_to=form.cleaned_data["assigned_to"],
         ),
-        section=TRIAGE_SECTION,
+        form=form,
+        success="Triage saved.",
+        to=_section(incident, TRIAGE_SECTION),
     )
 
 
@@ -286,18 +263,16 @@ def incident_triage(request, incident_id):
 def incident_move(request, incident_id):
     incident = _triage_target(request, incident_id)
     form = MoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a status.")
-        return _to_section(incident, TRIAGE_SECTION)
-    to_status = form.cleaned_data["to_status"]
+    to_status = form.cleaned_data["to_status"] if form.is_valid() else None
     if to_status == Status.CLOSED and request.POST.get("confirmed") != "yes":
         return _confirm_close(request, incident)
-    return _done(
+    return run_action(
         request,
-        incident,
-        f"Status: {Status(to_status).label}.",
         lambda: actions.move_incident(acting_user=request.user, incident=incident, to_status=to_status),
-        section=TRIAGE_SECTION,
+        form=form,
+        invalid="Choose a status.",
+        success=lambda _moved: f"Status: {Status(to_status).label}.",
+        to=_section(incident, TRIAGE_SECTION),
     )
 
 
@@ -306,7 +281,7 @@ def _confirm_close(request, incident):
     problems = incident.closing_problems()
     if problems:
         messages.error(request, " ".join(problems))
-        return _to_section(incident, TRIAGE_SECTION)
+        return redirect(_section(incident, TRIAGE_SECTION))
     verified = incident.corrective_actions.filter(verified_at__isnull=False).count()
     consequences = [
         f"Incident {incident.reference} closes and its reminders stop.",
@@ -330,23 +305,19 @@ def _confirm_close(request, incident):
 def incident_assess(request, incident_id):
     incident = _triage_target(request, incident_id)
     form = AssessmentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _to_section(incident, ASSESSMENT_SECTION)
-    data = form.cleaned_data
-    return _done(
+    return run_action(
         request,
-        incident,
-        "Assessment saved.",
         lambda: actions.record_assessment(
             acting_user=request.user,
             incident=incident,
-            determination=data["determination"],
-            affected_count=data["affected_count"],
-            affected_state=data["affected_state"],
-            summary=data["summary"],
+            determination=form.cleaned_data["determination"],
+            affected_count=form.cleaned_data["affected_count"],
+            affected_state=form.cleaned_data["affected_state"],
+            summary=form.cleaned_data["summary"],
         ),
-        section=ASSESSMENT_SECTION,
+        form=form,
+        success="Assessment saved.",
+        to=_section(incident, ASSESSMENT_SECTION),
     )
 
 
@@ -355,17 +326,14 @@ def incident_assess(request, incident_id):
 def incident_waive(request, incident_id):
     incident = _triage_target(request, incident_id)
     form = WaiverForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _to_section(incident, ACTIONS_SECTION)
-    return _done(
+    return run_action(
         request,
-        incident,
-        "Waiver recorded.",
         lambda: actions.waive_corrective_actions(
             acting_user=request.user, incident=incident, text=form.cleaned_data["waiver"]
         ),
-        section=ACTIONS_SECTION,
+        form=form,
+        success="Waiver recorded.",
+        to=_section(incident, ACTIONS_SECTION),
     )
 
 
@@ -374,18 +342,18 @@ def incident_waive(request, incident_id):
 def action_add(request, incident_id):
     incident = _triage_target(request, incident_id)
     form = CorrectiveActionForm(request.POST, owners=queries.action_owners(incident))
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _to_section(incident, ACTIONS_SECTION)
-    data = form.cleaned_data
-    return _done(
+    return run_action(
         request,
-        incident,
-        "Corrective action added.",
         lambda: actions.add_corrective_action(
-            acting_user=request.user, incident=incident, what=data["what"], owner=data["owner"], due_on=data["due_on"]
+            acting_user=request.user,
+            incident=incident,
+            what=form.cleaned_data["what"],
+            owner=form.cleaned_data["owner"],
+            due_on=form.cleaned_data["due_on"],
         ),
-        section=ACTIONS_SECTION,
+        form=form,
+        success="Corrective action added.",
+        to=_section(incident, ACTIONS_SECTION),
     )
 
 
@@ -408,12 +376,11 @@ def action_done(request, incident_id, action_id):
             raise PermissionDenied
         incident = _triage_target(request, incident_id)
         action = _corrective_action(incident, action_id)
-    return _done(
+    return run_action(
         request,
-        incident,
-        "Corrective action done.",
         lambda: actions.complete_corrective_action(acting_user=request.user, action=action),
-        section=ACTIONS_SECTION,
+        success="Corrective action done.",
+        to=_section(incident, ACTIONS_SECTION),
     )
 
 
@@ -422,12 +389,11 @@ def action_done(request, incident_id, action_id):
 def action_verify(request, incident_id, action_id):
     incident = _triage_target(request, incident_id)
     action = _corrective_action(incident, action_id)
-    return _done(
+    return run_action(
         request,
-        incident,
-        "Corrective action verified.",
         lambda: actions.verify_corrective_action(acting_user=request.user, action=action),
-        section=ACTIONS_SECTION,
+        success="Corrective action verified.",
+        to=_section(incident, ACTIONS_SECTION),
     )
 
 
@@ -436,15 +402,12 @@ def action_verify(request, incident_id, action_id):
 def breach_notice_add(request, incident_id):
     incident = _triage_target(request, incident_id)
     form = BreachNoticeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _to_section(incident, ASSESSMENT_SECTION)
-    return _done(
+    return run_action(
         request,
-        incident,
-        "Notification recorded.",
         lambda: actions.record_breach_notice(acting_user=request.user, incident=incident, **form.cleaned_data),
-        section=ASSESSMENT_SECTION,
+        form=form,
+        success="Notification recorded.",
+        to=_section(incident, ASSESSMENT_SECTION),
     )
 
 
@@ -453,17 +416,15 @@ def breach_notice_add(request, incident_id):
 def incident_reopen(request, incident_id):
     incident = _triage_target(request, incident_id)
     form = ReopenForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _to_section(incident, TRIAGE_SECTION)
-    return _done(
+    return run_action(
         request,
-        incident,
-        "Incident reopened.",
         lambda: actions.reopen_incident(
             acting_user=request.user, incident=incident, reason=form.cleaned_data["reason"]
         ),
-        section=TIMELINE_SECTION,
+        form=form,
+        success="Incident reopened.",
+        # The reopen form is with the triage controls; a reopened incident's first news is its timeline.
+        to=_section(incident, TIMELINE_SECTION if form.is_valid() else TRIAGE_SECTION),
     )
 
 

@@ -704,15 +704,8 @@ def _write_enrollments(cursor, checked, agency, acting_user, written, client_ids
     return mapped
 
 
-ENCRYPTED_ASSESSMENT_FIELDS = (
-    "disabling_condition",
-    "income_from_any_source",
-    "monthly_income",
-    "non_cash_benefits",
-    "health_insurance",
-    "domestic_violence_survivor",
-    "currently_fleeing",
-)
+# HMIS CSV carries no free-text notes: every other sensitive answer is imported.
+ENCRYPTED_ASSESSMENT_FIELDS = tuple(name for name in Assessment.SENSITIVE_ANSWERS if name != "notes")
 
 
 def _write_assessments(cursor, checked, agency, acting_user, written, enrollment_ids):

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clients.hmis_csv import actions
@@ -18,6 +19,7 @@ from hmis.forms import apply_validation_error
 from hmis.models import Agency
 from hmis.permissions import APPROVE_HMIS_CSV_PII, EXPORT_HMIS_CSV, IMPORT_HMIS_CSV, has_permission, requires
 from hmis.uploads import SealedUploadHandler, accepts_upload
+from hmis.views.outcome import run_action, validation_text
 
 MAX_UPLOAD_BYTES = 200 << 20
 
@@ -89,14 +91,17 @@ def export_approve(request, export_id):
     from clients.tasks import run_hmis_csv_export
 
     export = _export_for(request.user, export_id)
-    try:
-        export = actions.approve_export(acting_user=request.user, export=export)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        _enqueue(run_hmis_csv_export, export.pk)
-        messages.success(request, "Approved. The export is queued for the person who asked.")
-    return redirect("clients:hmis-csv-exports")
+
+    def approve_and_queue():
+        approved = actions.approve_export(acting_user=request.user, export=export)
+        _enqueue(run_hmis_csv_export, approved.pk)
+
+    return run_action(
+        request,
+        approve_and_queue,
+        success="Approved. The export is queued for the person who asked.",
+        to=reverse("clients:hmis-csv-exports"),
+    )
 
 
 def _job_json(job):
@@ -121,13 +126,12 @@ def export_progress(request, export_id):
 @require_POST
 def export_cancel(request, export_id):
     export = _export_for(request.user, export_id, requester_only=True)
-    try:
-        actions.cancel_job(acting_user=request.user, job=export)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Export cancelled.")
-    return redirect("clients:hmis-csv-exports")
+    return run_action(
+        request,
+        lambda: actions.cancel_job(acting_user=request.user, job=export),
+        success="Export cancelled.",
+        to=reverse("clients:hmis-csv-exports"),
+    )
 
 
 @requires(EXPORT_HMIS_CSV)
@@ -137,7 +141,7 @@ def export_download(request, export_id):
     try:
         data = actions.download_export(acting_user=request.user, export=export)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, validation_text(error))
         return redirect("clients:hmis-csv-exports")
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
@@ -217,10 +221,17 @@ def import_progress(request, import_id):
 @require_POST
 def import_cancel(request, import_id):
     job = _import_for(request.user, import_id)
-    try:
-        actions.cancel_job(acting_user=request.user, job=job)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", ["Only the person who started it can cancel it."])))
-    else:
-        messages.success(request, "Import cancelled: nothing is written.")
-    return redirect("clients:hmis-csv-import", import_id=job.pk)
+
+    def cancel():
+        try:
+            actions.cancel_job(acting_user=request.user, job=job)
+        except PermissionDenied:
+            # The agency's other importers see the job too: they are told why, not refused.
+            raise ValidationError("Only the person who started it can cancel it.") from None
+
+    return run_action(
+        request,
+        cancel,
+        success="Import cancelled: nothing is written.",
+        to=reverse("clients:hmis-csv-import", args=[job.pk]),
+    )

@@ -3,12 +3,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hmis import actions, queries
 from hmis.forms import AgencyContactForm, AgencyForm, AgencyVerificationForm, apply_validation_error
 from hmis.models import Agency
 from hmis.permissions import EDIT_AGENCY_CONTACT, MANAGE_AGENCIES, requires
+from hmis.views.outcome import run_action
 
 
 @requires(MANAGE_AGENCIES)
@@ -81,14 +83,16 @@ def agency_contact(request):
 def agency_verify(request, agency_id):
     agency = queries.get_agency(agency_id)
     form = AgencyVerificationForm(request.POST)
-    if form.is_valid():
-        actions.record_agency_verification(
+    return run_action(
+        request,
+        lambda: actions.record_agency_verification(
             acting_user=request.user,
             agency=agency,
             method=form.cleaned_data["verification_method"],
             notes=form.cleaned_data["verification_notes"],
-        )
-        messages.success(request, f"{agency.name} is recorded as verified.")
-    else:
-        messages.error(request, "Say how the agency was verified.")
-    return redirect("agency-edit", agency_id=agency.pk)
+        ),
+        form=form,
+        invalid="Say how the agency was verified.",
+        success=f"{agency.name} is recorded as verified.",
+        to=reverse("agency-edit", args=[agency.pk]),
+    )

@@ -25,22 +25,25 @@ def form_error_text(form) -> str:
     )
 
 
-def run_action(request, action, *, success: str, to: str, form=None):
+def run_action(request, action, *, success, to: str, form=None, invalid: str = ""):
     """Run ``action()`` (a domain action taking no arguments; read the form's
     ``cleaned_data`` inside it) and redirect to ``to``.
 
     An invalid ``form`` or a ``ValidationError`` from the action becomes an
     error message and nothing is written (actions run in one transaction);
-    otherwise ``success`` is shown. ``PermissionDenied`` and ``Http404`` are
+    otherwise ``success`` is shown: a message, or a function of what the
+    action returned (``lambda incident: f"Incident {incident.reference} opened."``).
+    ``invalid`` replaces the form's own errors when they would not help (a
+    choice made by a button, say). ``PermissionDenied`` and ``Http404`` are
     not caught: they answer 403/404 as anywhere else.
     """
     if form is not None and not form.is_valid():
-        messages.error(request, form_error_text(form))
+        messages.error(request, invalid or form_error_text(form))
         return redirect(to)
     try:
-        action()
+        result = action()
     except ValidationError as error:
         messages.error(request, validation_text(error))
     else:
-        messages.success(request, success)
+        messages.success(request, success(result) if callable(success) else success)
     return redirect(to)

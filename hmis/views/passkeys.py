@@ -18,6 +18,7 @@ from hmis.forms import PasskeyRuleForm, apply_validation_error
 from hmis.models import PasskeyRule, SecurityEvent
 from hmis.network import client_ip
 from hmis.permissions import MANAGE_PASSKEY_POLICY, SIGNED_IN, password_only, requires
+from hmis.views.outcome import run_action, validation_text
 
 # What the person sees when the server refuses a passkey: never the library's technical text.
 REFUSED = {
@@ -90,7 +91,7 @@ def passkey_register_complete(request):
             request=request, name=body.get("name"), credential=credential if isinstance(credential, dict) else {}
         )
     except ValidationError as error:
-        return JsonResponse({"detail": " ".join(error.messages)}, status=400)
+        return JsonResponse({"detail": validation_text(error)}, status=400)
     except webauthn_errors.OTPWebAuthnApiError as error:
         detail, status = _refusal(error)
         return JsonResponse({"detail": detail}, status=status)
@@ -102,28 +103,26 @@ def passkey_register_complete(request):
 @sudo.require_sudo_mode
 @require_POST
 def passkey_rename(request, key):
-    try:
-        passkeys.rename_passkey(
+    return run_action(
+        request,
+        lambda: passkeys.rename_passkey(
             acting_user=request.user, key=key, name=request.POST.get("name"), ip_address=client_ip(request)
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Passkey renamed.")
-    return redirect("passkeys")
+        ),
+        success="Passkey renamed.",
+        to=reverse("passkeys"),
+    )
 
 
 @requires(SIGNED_IN)
 @sudo.require_sudo_mode
 @require_POST
 def passkey_remove(request, key):
-    try:
-        passkeys.remove_passkey(acting_user=request.user, key=key, ip_address=client_ip(request))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Passkey removed. It no longer signs you in.")
-    return redirect("passkeys")
+    return run_action(
+        request,
+        lambda: passkeys.remove_passkey(acting_user=request.user, key=key, ip_address=client_ip(request)),
+        success="Passkey removed. It no longer signs you in.",
+        to=reverse("passkeys"),
+    )
 
 
 # --- Signing in with a passkey (the second step) --------------------------------------------------
@@ -188,6 +187,9 @@ def passkey_policy(request):
 @requires(MANAGE_PASSKEY_POLICY)
 @require_POST
 def passkey_rule_delete(request, rule_id):
-    passkeys.delete_passkey_rule(acting_user=request.user, rule_id=rule_id)
-    messages.success(request, "Rule removed.")
-    return redirect("passkey-policy")
+    return run_action(
+        request,
+        lambda: passkeys.delete_passkey_rule(acting_user=request.user, rule_id=rule_id),
+        success="Rule removed.",
+        to=reverse("passkey-policy"),
+    )

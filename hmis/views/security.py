@@ -1,12 +1,13 @@
 """Security officer pages: the agency's security events and locked accounts."""
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hmis import actions, queries
 from hmis.network import client_ip
 from hmis.permissions import UNLOCK_ACCOUNTS, VIEW_SECURITY_EVENTS, has_permission, requires
+from hmis.views.outcome import run_action
 
 
 @requires(VIEW_SECURITY_EVENTS)
@@ -27,6 +28,9 @@ def security_events(request):
 @require_POST
 def unlock(request, user_id):
     subject = queries.get_user_for(request.user, user_id)
-    actions.unlock_account(acting_user=request.user, user=subject, ip_address=client_ip(request))
-    messages.success(request, f"{subject.username} can try to sign in again.")
-    return redirect("security-events")
+    return run_action(
+        request,
+        lambda: actions.unlock_account(acting_user=request.user, user=subject, ip_address=client_ip(request)),
+        success=f"{subject.username} can try to sign in again.",
+        to=reverse("security-events"),
+    )

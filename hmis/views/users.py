@@ -12,6 +12,7 @@ from hmis.forms import InviteUserForm, RolesForm, TrainingForm, apply_validation
 from hmis.models import Agency
 from hmis.network import client_ip
 from hmis.permissions import MANAGE_USERS, requires
+from hmis.views.outcome import run_action
 
 
 @requires(MANAGE_USERS)
@@ -101,35 +102,36 @@ def user_deactivate(request, user_id):
             button="Deactivate and sign out now",
             cancel_url=reverse("user-detail", args=[subject.pk]),
         )
-    try:
-        actions.deactivate_user(acting_user=request.user, user=subject, ip_address=client_ip(request))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{subject.username} is deactivated and signed out everywhere.")
-    return redirect("user-detail", user_id=subject.pk)
+    return run_action(
+        request,
+        lambda: actions.deactivate_user(acting_user=request.user, user=subject, ip_address=client_ip(request)),
+        success=f"{subject.username} is deactivated and signed out everywhere.",
+        to=reverse("user-detail", args=[subject.pk]),
+    )
 
 
 @requires(MANAGE_USERS)
 @require_POST
 def user_reactivate(request, user_id):
     subject = queries.get_user_for(request.user, user_id)
-    actions.reactivate_user(acting_user=request.user, user=subject)
-    messages.success(request, f"{subject.username} can sign in again.")
-    return redirect("user-detail", user_id=subject.pk)
+    return run_action(
+        request,
+        lambda: actions.reactivate_user(acting_user=request.user, user=subject),
+        success=f"{subject.username} can sign in again.",
+        to=reverse("user-detail", args=[subject.pk]),
+    )
 
 
 @requires(MANAGE_USERS)
 @require_POST
 def user_reinvite(request, user_id):
     subject = queries.get_user_for(request.user, user_id)
-    try:
-        actions.reissue_invitation(acting_user=request.user, user=subject)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "A new invitation was sent; older links no longer work.")
-    return redirect("user-detail", user_id=subject.pk)
+    return run_action(
+        request,
+        lambda: actions.reissue_invitation(acting_user=request.user, user=subject),
+        success="A new invitation was sent; older links no longer work.",
+        to=reverse("user-detail", args=[subject.pk]),
+    )
 
 
 @requires(MANAGE_USERS)
@@ -169,13 +171,9 @@ def user_reset_sign_in(request, user_id):
             button="Reset sign-in",
             cancel_url=reverse("user-detail", args=[subject.pk]),
         )
-    try:
-        actions.reset_sign_in(acting_user=request.user, user=subject)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            f"{subject.username}'s password and authenticator no longer work; a new one-time link was sent.",
-        )
-    return redirect("user-detail", user_id=subject.pk)
+    return run_action(
+        request,
+        lambda: actions.reset_sign_in(acting_user=request.user, user=subject),
+        success=f"{subject.username}'s password and authenticator no longer work; a new one-time link was sent.",
+        to=reverse("user-detail", args=[subject.pk]),
+    )

@@ -1,15 +1,14 @@
 """The partner directory: every partner agency with its verification state
 and contacts. Only the system admin verifies, suspends or reinstates."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hmis import actions as hmis_actions
 from hmis.confirm import confirmation_page, plural
 from hmis.permissions import MANAGE_AGENCIES, MANAGE_PARTNERS, VIEW_PARTNERS, has_permission, requires
+from hmis.views.outcome import run_action
 from sharing import actions, queries
 from sharing.forms_shares import PartnerContactForm, SuspendForm, VerificationForm
 
@@ -42,17 +41,19 @@ def partner_detail(request, agency_id):
 def partner_verify(request, agency_id):
     agency = queries.get_partner(agency_id)
     form = VerificationForm(request.POST)
-    if form.is_valid():
-        hmis_actions.record_agency_verification(
+    return run_action(
+        request,
+        lambda: hmis_actions.record_agency_verification(
             acting_user=request.user,
             agency=agency,
             method=form.cleaned_data["verification_method"],
             notes=form.cleaned_data["verification_notes"],
-        )
-        messages.success(request, f"{agency.name} is recorded as verified.")
-    else:
-        messages.error(request, "Say how the agency was verified.")
-    return redirect("sharing:partner-detail", agency_id=agency.pk)
+        ),
+        form=form,
+        invalid="Say how the agency was verified.",
+        success=f"{agency.name} is recorded as verified.",
+        to=reverse("sharing:partner-detail", args=[agency.pk]),
+    )
 
 
 @requires(MANAGE_PARTNERS)
@@ -62,15 +63,14 @@ def partner_suspend(request, agency_id):
     agency = queries.get_partner(agency_id)
     form = SuspendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.suspend_partner(acting_user=request.user, agency=agency, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request, f"{agency.name} is suspended: it receives no referrals and lost access to open ones."
-            )
-        return redirect("sharing:partner-detail", agency_id=agency.pk)
+        return run_action(
+            request,
+            lambda: actions.suspend_partner(
+                acting_user=request.user, agency=agency, reason=form.cleaned_data["reason"]
+            ),
+            success=f"{agency.name} is suspended: it receives no referrals and lost access to open ones.",
+            to=reverse("sharing:partner-detail", args=[agency.pk]),
+        )
     [(_, count)] = queries.live_referral_counts(to_agency=agency) or [(agency.name, 0)]
     return confirmation_page(
         request,
@@ -90,9 +90,12 @@ def partner_suspend(request, agency_id):
 @require_POST
 def partner_reinstate(request, agency_id):
     agency = queries.get_partner(agency_id)
-    actions.reinstate_partner(acting_user=request.user, agency=agency)
-    messages.success(request, f"{agency.name} is active again.")
-    return redirect("sharing:partner-detail", agency_id=agency.pk)
+    return run_action(
+        request,
+        lambda: actions.reinstate_partner(acting_user=request.user, agency=agency),
+        success=f"{agency.name} is active again.",
+        to=reverse("sharing:partner-detail", args=[agency.pk]),
+    )
 
 
 @requires(MANAGE_PARTNERS)
@@ -100,16 +103,14 @@ def partner_reinstate(request, agency_id):
 def contact_add(request, agency_id):
     agency = queries.get_partner(agency_id)
     form = PartnerContactForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.add_partner_contact(acting_user=request.user, agency=agency, **form.cleaned_data)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, "Contact added. Verify it before relying on it.")
-    else:
-        messages.error(request, "Enter the contact's name and a valid e-mail address, if any.")
-    return redirect("sharing:partner-detail", agency_id=agency.pk)
+    return run_action(
+        request,
+        lambda: actions.add_partner_contact(acting_user=request.user, agency=agency, **form.cleaned_data),
+        form=form,
+        invalid="Enter the contact's name and a valid e-mail address, if any.",
+        success="Contact added. Verify it before relying on it.",
+        to=reverse("sharing:partner-detail", args=[agency.pk]),
+    )
 
 
 @requires(MANAGE_PARTNERS)
@@ -117,11 +118,13 @@ def contact_add(request, agency_id):
 def contact_verify(request, contact_id):
     contact = queries.get_partner_contact(contact_id)
     form = VerificationForm(request.POST)
-    if form.is_valid():
-        actions.verify_partner_contact(
+    return run_action(
+        request,
+        lambda: actions.verify_partner_contact(
             acting_user=request.user, contact=contact, method=form.cleaned_data["verification_method"]
-        )
-        messages.success(request, "Contact recorded as verified.")
-    else:
-        messages.error(request, "Say how the contact was verified.")
-    return redirect("sharing:partner-detail", agency_id=contact.agency_id)
+        ),
+        form=form,
+        invalid="Say how the contact was verified.",
+        success="Contact recorded as verified.",
+        to=reverse("sharing:partner-detail", args=[contact.agency_id]),
+    )

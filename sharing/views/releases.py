@@ -20,6 +20,7 @@ from hmis.confirm import confirmation_page, plural
 from hmis.forms import apply_validation_error
 from hmis.permissions import DECIDE_RELEASES, RECORD_RELEASES, REVOKE_RELEASES, VIEW_RELEASES, requires
 from hmis.uploads import accepts_upload
+from hmis.views.outcome import run_action
 from sharing import actions, display, queries
 from sharing import evidence as evidence_store
 from sharing.evidence import EvidenceUploadHandler
@@ -145,13 +146,12 @@ def release_detail(request, release_id):
 @require_POST
 def release_approve(request, release_id):
     release = queries.get_release_for(request.user, release_id)
-    try:
-        actions.approve_release(acting_user=request.user, release=release)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Release approved for client {release.client.reference}.")
-    return redirect("sharing:release-detail", release_id=release.pk)
+    return run_action(
+        request,
+        lambda: actions.approve_release(acting_user=request.user, release=release),
+        success=f"Release approved for client {release.client.reference}.",
+        to=reverse("sharing:release-detail", args=[release.pk]),
+    )
 
 
 @requires(DECIDE_RELEASES)
@@ -181,13 +181,14 @@ def release_revoke(request, release_id):
     release = queries.get_release_for(request.user, release_id)
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.revoke_release(acting_user=request.user, release=release, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, "Release revoked. Nothing more is shared under it, from now on.")
-        return redirect("sharing:release-detail", release_id=release.pk)
+        return run_action(
+            request,
+            lambda: actions.revoke_release(
+                acting_user=request.user, release=release, reason=form.cleaned_data["reason"]
+            ),
+            success="Release revoked. Nothing more is shared under it, from now on.",
+            to=reverse("sharing:release-detail", args=[release.pk]),
+        )
     consequences = [
         f"{name} loses access to {plural(count, 'referral')} now."
         for name, count in queries.live_referral_counts(release=release)

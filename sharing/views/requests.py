@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hmis.forms import apply_validation_error
@@ -21,6 +22,7 @@ from hmis.permissions import (
     has_permission,
     requires,
 )
+from hmis.views.outcome import run_action
 from sharing import actions, queries
 from sharing.forms_shares import ExternalRequestAnswerForm, ExternalRequestForm, PressureReportForm, ReviewForm
 from sharing.models import ExternalRequest
@@ -97,15 +99,14 @@ def external_request_move(request, request_id):
         raise Http404
     form = ExternalRequestAnswerForm(request.POST)
     form.is_valid()
-    try:
-        actions.move_external_request(
+    return run_action(
+        request,
+        lambda: actions.move_external_request(
             acting_user=request.user, request=found, to_status=to_status, answer=form.cleaned_data.get("answer", "")
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Request {found.reference}: {ExternalRequest.Status(to_status).label.lower()}.")
-    return redirect("sharing:external-request-detail", request_id=found.pk)
+        ),
+        success=f"Request {found.reference}: {ExternalRequest.Status(to_status).label.lower()}.",
+        to=reverse("sharing:external-request-detail", args=[found.pk]),
+    )
 
 
 # --- Pressure to share ------------------------------------------------------------------
@@ -160,23 +161,23 @@ def pressure_review(request, report_id):
     report = queries.get_pressure_report_for(request.user, report_id)
     form = ReviewForm(request.POST)
     form.is_valid()
-    try:
-        actions.review_pressure_report(acting_user=request.user, report=report, note=form.cleaned_data.get("note", ""))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Review recorded.")
-    return redirect("sharing:pressure-detail", report_id=report.pk)
+    return run_action(
+        request,
+        lambda: actions.review_pressure_report(
+            acting_user=request.user, report=report, note=form.cleaned_data.get("note", "")
+        ),
+        success="Review recorded.",
+        to=reverse("sharing:pressure-detail", args=[report.pk]),
+    )
 
 
 @requires(REVIEW_PRESSURE)
 @require_POST
 def pressure_open_incident(request, report_id):
     report = queries.get_pressure_report_for(request.user, report_id)
-    try:
-        incident = actions.open_incident_from_pressure_report(acting_user=request.user, report=report)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Incident {incident.reference} opened.")
-    return redirect("sharing:pressure-detail", report_id=report.pk)
+    return run_action(
+        request,
+        lambda: actions.open_incident_from_pressure_report(acting_user=request.user, report=report),
+        success=lambda incident: f"Incident {incident.reference} opened.",
+        to=reverse("sharing:pressure-detail", args=[report.pk]),
+    )

@@ -25,6 +25,7 @@ from hmis.permissions import (
     requires,
 )
 from hmis.privacy import privacy_screen_on
+from hmis.views.outcome import run_action, validation_text
 from sharing import actions, display, queries
 from sharing.forms_shares import ShareForm, ShareResponseForm, ShareRevealForm
 from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Purpose, Share, category_labels
@@ -84,7 +85,7 @@ def share_create(request, client_id):
             )
         except ValidationError as error:
             if getattr(error, "code", None) == "consent":
-                consent_refusal = " ".join(error.messages)
+                consent_refusal = validation_text(error)
             else:
                 apply_validation_error(form, error)
         else:
@@ -204,13 +205,12 @@ def share_accept(request, share_id):
     share = actions.share_to_open(acting_user=request.user, share_id=share_id)
     form = ShareResponseForm(request.POST)
     form.is_valid()
-    try:
-        actions.accept_share(acting_user=request.user, share=share, note=form.cleaned_data.get("note", ""))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Referral {share.reference} accepted.")
-    return redirect("sharing:share-detail", share_id=share.pk)
+    return run_action(
+        request,
+        lambda: actions.accept_share(acting_user=request.user, share=share, note=form.cleaned_data.get("note", "")),
+        success=f"Referral {share.reference} accepted.",
+        to=reverse("sharing:share-detail", args=[share.pk]),
+    )
 
 
 @requires(RECEIVE_SHARES)
@@ -222,7 +222,7 @@ def share_decline(request, share_id):
     try:
         actions.decline_share(acting_user=request.user, share=share, note=form.cleaned_data.get("note", ""))
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, validation_text(error))
         if share.is_live:
             return redirect("sharing:share-detail", share_id=share.pk)
     else:
@@ -252,13 +252,12 @@ def share_withdraw(request, share_id):
     share = queries.get_sent_share_for(request.user, share_id)
     form = ShareResponseForm(request.POST)
     form.is_valid()
-    try:
-        actions.withdraw_share(acting_user=request.user, share=share, note=form.cleaned_data.get("note", ""))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Referral {share.reference} withdrawn: the partner no longer has access.")
-    return redirect("sharing:share-sent", share_id=share.pk)
+    return run_action(
+        request,
+        lambda: actions.withdraw_share(acting_user=request.user, share=share, note=form.cleaned_data.get("note", "")),
+        success=f"Referral {share.reference} withdrawn: the partner no longer has access.",
+        to=reverse("sharing:share-sent", args=[share.pk]),
+    )
 
 
 # --- Disclosure log ----------------------------------------------------------------------

@@ -54,6 +54,18 @@ def test_an_invalid_form_is_reported_by_label_and_the_action_does_not_run():
     assert level == "error" and text.startswith("Note: ")
 
 
+def test_an_invalid_form_can_be_reported_in_the_views_own_words():
+    request = _request({"note": "far too long"})
+    run_action(request, lambda: None, success="Saved.", to="/back/", form=_NoteForm(request.POST), invalid="Say it.")
+    assert _messages(request) == [("error", "Say it.")]
+
+
+def test_the_success_message_can_name_what_the_action_made():
+    request = _request()
+    run_action(request, lambda: "INC-7", success=lambda made: f"Incident {made} opened.", to="/back/")
+    assert _messages(request) == [("success", "Incident INC-7 opened.")]
+
+
 @pytest.mark.parametrize("error", [PermissionError, KeyError])
 def test_other_errors_are_not_swallowed(error):
     def fail():
