@@ -16,8 +16,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import tests.authz
 from tests.authz.base import LOGIN, PERSONAS, SECOND_FACTOR
+from tests.builders.factories import UserFactory
 from tests.conftest import password_only_session, verified_session
-from tests.factories import UserFactory
 
 
 def all_expectations():

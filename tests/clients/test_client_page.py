@@ -4,15 +4,8 @@ page view), access history, and masked-only roles."""
 import pytest
 
 from hmis.models import AccessEvent
-from tests.clients.helpers import (
-    CANARY_ADDRESS,
-    CANARY_FIRST,
-    CANARY_PHONE,
-    CANARY_SSN,
-    assessment_answers,
-    make_client,
-    make_enrollment,
-)
+from tests.builders.clients import assessment_answers, make_client, make_enrollment
+from tests.canaries import CANARY_ADDRESS, CANARY_FIRST, CANARY_PHONE, CANARY_SSN
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +151,7 @@ def test_edit_keeps_unshown_values_and_records_changed_field_names(intake, clien
 def test_the_full_access_history_has_its_own_page(client_for, intake, supervisor, other_intake):
     from django.urls import reverse
 
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     record = make_client(intake)
     worker = client_for(intake)

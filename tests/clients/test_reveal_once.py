@@ -10,10 +10,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from hmis.models import AccessEvent
-from tests.clients.helpers import make_client
+from tests.builders.clients import make_client
+from tests.builders.sharing import care_release, housing_share
+from tests.canaries import CANARY_PHONE
 from tests.conftest import sign_in_in_browser
-from tests.sharing.share_fixtures import CANARY_PHONE as SHARED_PHONE
-from tests.sharing.share_fixtures import canary_client, care_release, housing_share
 
 SSN_SHOWN = "219-87-3456"
 
@@ -58,14 +58,14 @@ def test_a_reveal_token_is_only_good_in_its_own_session(intake, client_for):
 def test_a_referral_reveal_redirects_and_the_value_is_shown_once(
     intake, supervisor, other_intake, eastside, client_for
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside)
     share = housing_share(intake, client, eastside)
     http = client_for(other_intake)
     answer = http.post(reverse("sharing:share-reveal", args=[share.pk]), {"field": "phone", "reason": "service"})
     assert answer.status_code == 302
-    assert SHARED_PHONE in http.get(answer["Location"]).content.decode()
-    assert SHARED_PHONE not in http.get(answer["Location"]).content.decode()
+    assert CANARY_PHONE in http.get(answer["Location"]).content.decode()
+    assert CANARY_PHONE not in http.get(answer["Location"]).content.decode()
     assert reveals_of(client) == 1
 
 

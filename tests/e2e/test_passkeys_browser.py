@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from hmis.models import PasskeyRule, Role
 from incidents.models import SecurityEvent
+from tests.builders.factories import PASSWORD
 from tests.conftest import sign_in_in_browser
-from tests.factories import PASSWORD
 from tests.passkey_authenticator import SoftwareAuthenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -18,8 +18,8 @@ from hmis import actions
 from hmis.models import PasskeyGrace, PasskeyRule, Role
 from hmis.passkeys import passkey_standing
 from incidents.models import SecurityEvent
+from tests.builders.factories import PASSWORD
 from tests.conftest import current_totp
-from tests.factories import PASSWORD
 from tests.passkey_authenticator import SoftwareAuthenticator
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import timezone
 from hmis.models import Role, User
 from incidents.models import SecurityEvent
 from sharing.models import Notice
-from tests.factories import UserFactory
+from tests.builders.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

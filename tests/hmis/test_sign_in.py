@@ -13,8 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hmis import actions
 from hmis.models import User
 from incidents.models import SecurityEvent
+from tests.builders.factories import PASSWORD, UserFactory
 from tests.conftest import current_totp
-from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

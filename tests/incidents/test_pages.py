@@ -10,7 +10,7 @@ from django.utils import timezone
 from hmis.models import AccessEvent
 from incidents import actions
 from incidents.models import SecurityEvent, Severity
-from tests.incidents.support import report
+from tests.builders.incidents import report
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,9 @@ from django.utils import timezone
 
 from sharing import actions, hooks
 from sharing.models import IllegalTransition, Release, ReleaseStatusChange
-from tests.sharing import release_fixtures
-from tests.sharing.release_fixtures import active_release, force_window, record
+from tests.builders.sharing import active_release, force_window, record
 
 pytestmark = pytest.mark.django_db
-harbor_client = release_fixtures.harbor_client
-second_supervisor = release_fixtures.second_supervisor
 S = Release.Status
 
 ALLOWED = {(S.PENDING, S.ACTIVE), (S.PENDING, S.DENIED), (S.ACTIVE, S.REVOKED), (S.ACTIVE, S.EXPIRED)}

@@ -8,7 +8,7 @@ from django.urls import reverse
 from hmis.models import Agency
 from sharing import actions
 from sharing.models import PartnerContact
-from tests.factories import AgencyFactory
+from tests.builders.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
 
