@@ -1,15 +1,17 @@
 """Shared fixtures: personas at two agencies, signed-in clients, a real SMTP
 sink, a real Celery worker and a real Chromium.
 
-Personas (STYLE.md), one fixture per row of ``PERSONAS``: ``intake``,
+Personas (STYLE.md), one fixture per row of ``STAFF_PERSONAS``: ``intake``,
 ``supervisor``, ``security_officer`` and ``agency_lead`` work at harbor;
 ``other_*`` are the same roles at eastside (the outsiders); ``system_admin``
 is the regional HMIS lead administrator.
 """
 
 import asyncio
+import importlib
 import inspect
 import os
+import pkgutil
 import signal
 import socket
 import subprocess
@@ -19,6 +21,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -56,7 +59,7 @@ class Persona:
 
 
 # Every persona fixture, in the order the authorization matrix lists them.
-PERSONAS = {
+STAFF_PERSONAS = {
     "intake": Persona("harbor", "harbor-intake", Role.INTAKE),
     "supervisor": Persona("harbor", "harbor-supervisor", Role.SUPERVISOR),
     "security_officer": Persona("harbor", "harbor-security", Role.SECURITY_OFFICER),
@@ -79,8 +82,28 @@ def persona_fixture(name, persona):
     return pytest.fixture(make, name=name)
 
 
-for _name, _persona in PERSONAS.items():
+for _name, _persona in STAFF_PERSONAS.items():
     globals()[_name] = persona_fixture(_name, _persona)
+
+
+@pytest.fixture
+def world(request, harbor, eastside, lead_org):
+    """Every persona and the harbor objects the URLs of the authorization
+    matrix point at (extended by each ``tests/authz`` module's ``build_world``)."""
+    import tests.authz
+
+    world = SimpleNamespace(
+        harbor=harbor,
+        eastside=eastside,
+        lead_org=lead_org,
+        personas={name: request.getfixturevalue(name) for name in STAFF_PERSONAS},
+        target_user=UserFactory(username="harbor-target", agency=harbor, roles=["intake"], totp=False),
+    )
+    for module_info in pkgutil.iter_modules(tests.authz.__path__):
+        module = importlib.import_module(f"tests.authz.{module_info.name}")
+        if hasattr(module, "build_world"):
+            module.build_world(world)
+    return world
 
 
 def current_totp(user=None, *, offset_steps=0):

@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 
 from tests.authz.base import PERSONAS, SIGNED_IN
 from tests.test_authorization_matrix import EXPECTATIONS, client_as
-from tests.test_authorization_matrix import world as world  # the matrix's fixture: personas and objects
 
 EXAMPLES_PER_URL = 8
 # One of each kind in every field at once, sent before the random examples.

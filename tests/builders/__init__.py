@@ -11,6 +11,6 @@
   factories, and the escalation helpers for a real worker and SMTP sink.
 
 Persona fixtures (``intake``, ``other_supervisor``, ...) come from the
-``PERSONAS`` table in ``tests/conftest.py``; per-app fixtures from each
+``STAFF_PERSONAS`` table in ``tests/conftest.py``; per-app fixtures from each
 app's ``conftest.py``.
 """
