@@ -17,6 +17,7 @@ from django.contrib.sessions.models import Session
 from incidents.models import Incident, Notification, SecurityEvent
 from tests.builders.incidents import (
     AFTER_DOT,
+    SECURITY,
     copies_by_recipient,
     expected_recipients,
     fast_worker_env,
@@ -30,7 +31,6 @@ from tests.conftest import current_totp
 from tests.http_client import HttpBrowser
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-SECURITY = "harbor-security@example.org"
 SWEEP_RECEIVED = re.compile(r"Task incidents\.tasks\.sweep_notifications\[[^]]+\] received")
 STANDING_BY = "another beat holds the lock; standing by"
 
