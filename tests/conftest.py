@@ -82,8 +82,7 @@ def persona_fixture(name, persona):
     return pytest.fixture(make, name=name)
 
 
-for _name, _persona in STAFF_PERSONAS.items():
-    globals()[_name] = persona_fixture(_name, _persona)
+globals().update({name: persona_fixture(name, persona) for name, persona in STAFF_PERSONAS.items()})
 
 
 @pytest.fixture
