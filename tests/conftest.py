@@ -1,19 +1,27 @@
 """Shared fixtures: personas at two agencies, signed-in clients, a real SMTP
 sink, a real Celery worker and a real Chromium.
 
-Personas (STYLE.md): ``intake``, ``supervisor``, ``security_officer`` and
-``agency_lead`` work at harbor; ``other_*`` are the same roles at eastside
-(the outsiders); ``system_admin`` is the regional HMIS lead administrator.
+Personas (STYLE.md), one fixture per row of ``STAFF_PERSONAS``: ``intake``,
+``supervisor``, ``security_officer`` and ``agency_lead`` work at harbor;
+``other_*`` are the same roles at eastside (the outsiders); ``system_admin``
+is the regional HMIS lead administrator.
 """
 
+import asyncio
+import importlib
+import inspect
 import os
+import pkgutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -25,14 +33,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hmis.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from hmis.models import Agency, Role, User
 from hmis.sudo import SESSION_REAUTH_AT
-from tests.factories import PASSWORD, AgencyFactory, UserFactory
-
-ROLE_PERSONAS = {
-    "intake": Role.INTAKE,
-    "supervisor": Role.SUPERVISOR,
-    "security_officer": Role.SECURITY_OFFICER,
-    "agency_lead": Role.AGENCY_LEAD,
-}
+from tests.builders.factories import PASSWORD, AgencyFactory, UserFactory
 
 
 @pytest.fixture
@@ -50,49 +51,58 @@ def lead_org(db):
     return AgencyFactory(slug="hmis-lead", name="Regional HMIS Lead", kind=Agency.Kind.LEAD)
 
 
-@pytest.fixture
-def intake(harbor):
-    return UserFactory(username="harbor-intake", agency=harbor, roles=[Role.INTAKE])
+@dataclass(frozen=True)
+class Persona:
+    agency: str  # the agency fixture
+    username: str
+    role: str
+
+
+# Every persona fixture, in the order the authorization matrix lists them.
+STAFF_PERSONAS = {
+    "intake": Persona("harbor", "harbor-intake", Role.INTAKE),
+    "supervisor": Persona("harbor", "harbor-supervisor", Role.SUPERVISOR),
+    "security_officer": Persona("harbor", "harbor-security", Role.SECURITY_OFFICER),
+    "agency_lead": Persona("harbor", "harbor-lead", Role.AGENCY_LEAD),
+    "other_intake": Persona("eastside", "eastside-intake", Role.INTAKE),
+    "other_supervisor": Persona("eastside", "eastside-supervisor", Role.SUPERVISOR),
+    "other_security_officer": Persona("eastside", "eastside-security", Role.SECURITY_OFFICER),
+    "other_agency_lead": Persona("eastside", "eastside-lead", Role.AGENCY_LEAD),
+    "system_admin": Persona("lead_org", "system-admin", Role.SYSTEM_ADMIN),
+}
+
+
+def persona_fixture(name, persona):
+    def make(**agencies):
+        return UserFactory(username=persona.username, agency=agencies[persona.agency], roles=[persona.role])
+
+    # pytest reads a fixture's dependencies from its signature: this one needs its agency.
+    make.__signature__ = inspect.Signature([inspect.Parameter(persona.agency, inspect.Parameter.KEYWORD_ONLY)])
+    make.__name__ = make.__qualname__ = name
+    return pytest.fixture(make, name=name)
+
+
+globals().update({name: persona_fixture(name, persona) for name, persona in STAFF_PERSONAS.items()})
 
 
 @pytest.fixture
-def supervisor(harbor):
-    return UserFactory(username="harbor-supervisor", agency=harbor, roles=[Role.SUPERVISOR])
+def world(request, harbor, eastside, lead_org):
+    """Every persona and the harbor objects the URLs of the authorization
+    matrix point at (extended by each ``tests/authz`` module's ``build_world``)."""
+    import tests.authz
 
-
-@pytest.fixture
-def security_officer(harbor):
-    return UserFactory(username="harbor-security", agency=harbor, roles=[Role.SECURITY_OFFICER])
-
-
-@pytest.fixture
-def agency_lead(harbor):
-    return UserFactory(username="harbor-lead", agency=harbor, roles=[Role.AGENCY_LEAD])
-
-
-@pytest.fixture
-def other_intake(eastside):
-    return UserFactory(username="eastside-intake", agency=eastside, roles=[Role.INTAKE])
-
-
-@pytest.fixture
-def other_supervisor(eastside):
-    return UserFactory(username="eastside-supervisor", agency=eastside, roles=[Role.SUPERVISOR])
-
-
-@pytest.fixture
-def other_security_officer(eastside):
-    return UserFactory(username="eastside-security", agency=eastside, roles=[Role.SECURITY_OFFICER])
-
-
-@pytest.fixture
-def other_agency_lead(eastside):
-    return UserFactory(username="eastside-lead", agency=eastside, roles=[Role.AGENCY_LEAD])
-
-
-@pytest.fixture
-def system_admin(lead_org):
-    return UserFactory(username="system-admin", agency=lead_org, roles=[Role.SYSTEM_ADMIN])
+    world = SimpleNamespace(
+        harbor=harbor,
+        eastside=eastside,
+        lead_org=lead_org,
+        personas={name: request.getfixturevalue(name) for name in STAFF_PERSONAS},
+        target_user=UserFactory(username="harbor-target", agency=harbor, roles=["intake"], totp=False),
+    )
+    for module_info in pkgutil.iter_modules(tests.authz.__path__):
+        module = importlib.import_module(f"tests.authz.{module_info.name}")
+        if hasattr(module, "build_world"):
+            module.build_world(world)
+    return world
 
 
 def current_totp(user=None, *, offset_steps=0):
@@ -143,50 +153,124 @@ def client_for(client):
 # --- Real SMTP sink --------------------------------------------------------------------
 
 
-@dataclass
-class SmtpSink:
-    host: str
-    port: int
-    messages: list = field(default_factory=list)
-
-    def wait_for(self, count, timeout=20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.messages) >= count:
-                return self.messages
-            time.sleep(0.05)
-        raise AssertionError(f"expected {count} message(s), the SMTP sink holds {len(self.messages)}")
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+@dataclass
+class SmtpSink:
+    """A real aiosmtpd server on a fixed port, collecting every message. It
+    can be stopped and started again (SMTP down, then up) and can stall once
+    for a recipient: during RCPT (before the message exists) or after
+    receiving the whole message (the client is still waiting for the 250).
+    A stall ends after its seconds or at ``release()``.
+
+    ``keeps_unanswered`` is the relay's choice for a message whose sender
+    hangs up after the final "." but before the reply: True keeps (delivers)
+    it, False drops it, as real relays may do either. ``reply_delay`` is the
+    relay's latency before every final reply."""
+
+    host: str = "127.0.0.1"
+    port: int = field(default_factory=free_port)
+    keeps_unanswered: bool = True
+    reply_delay: float = 0.0
+    messages: list = field(default_factory=list)
+    stall_rcpt: dict = field(default_factory=dict)
+    stall_data: dict = field(default_factory=dict)
+    stalled: list = field(default_factory=list)
+    stalled_peers: dict = field(default_factory=dict)
+    released: threading.Event = field(default_factory=threading.Event)
+    controller: object = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        sink = self
+
+        class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                await sink._stall(sink.stall_rcpt, address, session.peer)
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):
+                # A sender that hangs up cancels this coroutine (aiosmtpd), so
+                # a message kept only at the reply is dropped with the sender.
+                if sink.keeps_unanswered:
+                    sink._keep(envelope)
+                for address in envelope.rcpt_tos:
+                    await sink._stall(sink.stall_data, address, session.peer)
+                if sink.reply_delay:
+                    await asyncio.sleep(sink.reply_delay)
+                if not sink.keeps_unanswered:
+                    sink._keep(envelope)
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname=self.host, port=self.port)
+        self.controller.start()
+        return self
+
+    async def _stall(self, stalls, address, peer):
+        seconds = stalls.pop(address, None)
+        if not seconds:
+            return
+        self.stalled_peers[address] = peer  # the sender's (host, port): which process is sending
+        self.stalled.append(address)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.released.is_set():
+            await asyncio.sleep(0.02)
+
+    def _keep(self, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(
+            {
+                "to": list(envelope.rcpt_tos),
+                "message": message,
+                "subject": str(message["Subject"]),
+                "body": message.get_body(("plain",)).get_content(),
+                "at": time.time(),
+            }
+        )
+
+    def release(self):
+        self.released.set()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def wait_for(self, count, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages) >= count:
+                return self.messages
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} message(s), the SMTP sink holds {len(self.messages)}")
+
+    def wait_until_stalled(self, address, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if address in self.stalled:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"no connection stalled for {address}")
+
+    def recipients(self):
+        return sorted(address for m in self.messages for address in m["to"])
+
+    def for_reference(self, reference):
+        return [m for m in self.messages if reference in m["subject"]]
+
+
 @pytest.fixture
 def smtp_sink():
-    """A real SMTP server (aiosmtpd) on a free local port, collecting every message."""
-    from email import message_from_bytes, policy
-
-    from aiosmtpd.controller import Controller
-
-    sink = SmtpSink("127.0.0.1", free_port())
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            message = message_from_bytes(envelope.content, policy=policy.default)
-            sink.messages.append(
-                {"to": list(envelope.rcpt_tos), "message": message, "body": message.get_body(("plain",)).get_content()}
-            )
-            return "250 OK"
-
-    controller = Controller(Handler(), hostname=sink.host, port=sink.port)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
+    """A started ``SmtpSink`` on a free local port (set stalls on it before the message is sent)."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
 
 
 # --- Real Celery worker ------------------------------------------------------------------

@@ -8,7 +8,6 @@ Django admin is checked as a whole: only the system admin reaches it.
 import importlib
 import pkgutil
 import re
-from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -17,7 +16,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 import tests.authz
 from tests.authz.base import LOGIN, PERSONAS, SECOND_FACTOR
 from tests.conftest import password_only_session, verified_session
-from tests.factories import UserFactory
 
 
 def all_expectations():
@@ -61,46 +59,6 @@ def test_every_url_has_an_expectation():
     assert not missing, f"URL names without an authorization expectation: {missing}"
     stale = sorted(set(EXPECTATIONS) - names)
     assert not stale, f"expectations for URL names that no longer exist: {stale}"
-
-
-@pytest.fixture
-def world(
-    harbor,
-    eastside,
-    lead_org,
-    intake,
-    supervisor,
-    security_officer,
-    agency_lead,
-    other_intake,
-    other_supervisor,
-    other_security_officer,
-    other_agency_lead,
-    system_admin,
-):
-    """Everyone and the harbor objects the URLs point at (extended by each app's ``build_world``)."""
-    world = SimpleNamespace(
-        harbor=harbor,
-        eastside=eastside,
-        lead_org=lead_org,
-        personas={
-            "intake": intake,
-            "supervisor": supervisor,
-            "security_officer": security_officer,
-            "agency_lead": agency_lead,
-            "other_intake": other_intake,
-            "other_supervisor": other_supervisor,
-            "other_security_officer": other_security_officer,
-            "other_agency_lead": other_agency_lead,
-            "system_admin": system_admin,
-        },
-        target_user=UserFactory(username="harbor-target", agency=harbor, roles=["intake"], totp=False),
-    )
-    for module_info in pkgutil.iter_modules(tests.authz.__path__):
-        module = importlib.import_module(f"tests.authz.{module_info.name}")
-        if hasattr(module, "build_world"):
-            module.build_world(world)
-    return world
 
 
 def client_as(persona, world):

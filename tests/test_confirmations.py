@@ -10,10 +10,9 @@ from clients.models import PossibleDuplicate
 from hmis.models import Agency, User
 from incidents.models import Incident, Status
 from sharing.models import Release, Share
-from tests.clients.helpers import make_client
-from tests.incidents.support import report
-from tests.incidents.test_workflow import ready_to_close, walk_to
-from tests.sharing.share_fixtures import canary_client, care_release, housing_share
+from tests.builders.clients import make_client
+from tests.builders.incidents import ready_to_close, report, walk_to
+from tests.builders.sharing import care_release, housing_share
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +24,7 @@ def consequences(response):
 
 
 def three_referrals(intake, supervisor, eastside):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = care_release(intake, supervisor, client, eastside, purposes=["housing_placement", "counseling"])
     for _ in range(3):
         housing_share(intake, client, eastside)

@@ -22,17 +22,10 @@ from hmis.tasks import absolute_link, email_for
 from incidents import actions as incident_actions
 from incidents.emails import escalation_message, reminder_message
 from incidents.models import Determination, Notification, RecipientRole
-from tests.incidents.support import CANARY as INCIDENT_CANARY
-from tests.sharing.share_fixtures import (
-    CANARIES,
-    CANARY_ADDRESS,
-    CANARY_FIRST,
-    CANARY_LAST,
-    CANARY_PHONE,
-    canary_client,
-    care_release,
-    housing_share,
-)
+from tests.builders.clients import make_client as canary_client
+from tests.builders.sharing import care_release, housing_share
+from tests.canaries import CANARIES, CANARY_ADDRESS, CANARY_FIRST, CANARY_LAST, CANARY_PHONE
+from tests.canaries import CANARY_NOTE as INCIDENT_CANARY
 
 pytestmark = pytest.mark.django_db
 

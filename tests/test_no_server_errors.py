@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 
 from tests.authz.base import PERSONAS, SIGNED_IN
 from tests.test_authorization_matrix import EXPECTATIONS, client_as
-from tests.test_authorization_matrix import world as world  # the matrix's fixture: personas and objects
 
 EXAMPLES_PER_URL = 8
 # One of each kind in every field at once, sent before the random examples.
@@ -256,7 +255,7 @@ def test_no_input_gets_a_server_error(world):
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", ["9223372036854775807", "100001"])
 def test_a_huge_page_number_is_not_found_on_the_clients_list_and_a_history(client_for, intake, page):
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     browser = client_for(intake)
     client = make_client(intake)
@@ -273,7 +272,7 @@ def test_the_named_staff_form_answers_a_value_that_is_not_a_colleague_with_a_mes
     client_for, intake, supervisor, value
 ):
     from clients import queries
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     record = make_client(intake, first_name="Quiet", ssn="219870009", confidential=True)
     response = client_for(intake).post(f"/clients/{record.pk}/named-staff/", {"staff_user": value}, follow=True)

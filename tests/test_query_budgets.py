@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from incidents import actions as incident_actions
 from incidents.models import Severity
-from tests.clients.helpers import make_client, make_enrollment
-from tests.incidents.support import report
-from tests.sharing.share_fixtures import care_release, housing_share
+from tests.builders.clients import make_client, make_enrollment
+from tests.builders.incidents import report
+from tests.builders.sharing import care_release, housing_share
 
 pytestmark = pytest.mark.django_db
 

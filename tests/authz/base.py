@@ -14,9 +14,11 @@ Objects in URL arguments belong to harbor unless an entry says otherwise.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-HARBOR_ROLES = ("intake", "supervisor", "security_officer", "agency_lead")
-OTHER_ROLES = tuple(f"other_{r}" for r in HARBOR_ROLES)
-SIGNED_IN = (*HARBOR_ROLES, *OTHER_ROLES, "system_admin")
+from tests.conftest import STAFF_PERSONAS
+
+HARBOR_ROLES = tuple(name for name, persona in STAFF_PERSONAS.items() if persona.agency == "harbor")
+OTHER_ROLES = tuple(name for name, persona in STAFF_PERSONAS.items() if persona.agency == "eastside")
+SIGNED_IN = tuple(STAFF_PERSONAS)
 PERSONAS = ("anonymous", "password_only", *SIGNED_IN)
 
 LOGIN = "login"  # a redirect to the sign-in page

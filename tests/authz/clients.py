@@ -8,7 +8,7 @@ system admin reviews possible duplicates and does not open client records.
 
 from clients.models import PossibleDuplicate
 from tests.authz.base import HARBOR_ROLES, OTHER_ROLES, Expect
-from tests.clients.helpers import make_client, make_enrollment
+from tests.builders.clients import make_client, make_enrollment
 
 STAFF = ("intake", "supervisor")
 OTHER_STAFF = ("other_intake", "other_supervisor")

@@ -6,7 +6,7 @@ from django.utils import timezone
 from clients import retention
 from clients.models import RetentionRun
 from tests.authz.base import Expect
-from tests.clients.helpers import make_client
+from tests.builders.clients import make_client
 
 
 def build_world(world):

@@ -8,7 +8,8 @@ admin hold no release permission (403).
 """
 
 from tests.authz.base import Expect
-from tests.sharing.release_fixtures import PNG, new_client, record, upload
+from tests.builders.clients import new_client
+from tests.builders.sharing import PNG, record, upload
 
 STAFF = ("intake", "supervisor")
 OTHER_STAFF = ("other_intake", "other_supervisor")

@@ -11,11 +11,12 @@ OTHER_STAFF = ("other_intake", "other_supervisor")
 def build_world(world):
     from sharing import actions
     from sharing.models import PartnerContact
-    from tests.sharing.share_fixtures import canary_client, care_release, housing_share
+    from tests.builders.clients import make_client
+    from tests.builders.sharing import care_release, housing_share
 
     intake = world.personas["intake"]
     supervisor = world.personas["supervisor"]
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, world.eastside)
     world.share = housing_share(intake, client, world.eastside)
     world.external_request = actions.record_external_request(

@@ -155,7 +155,7 @@ def seed_world(n_clients):
 
     from clients.models import Client
     from hmis.models import Role
-    from tests.factories import AgencyFactory, UserFactory
+    from tests.builders.factories import AgencyFactory, UserFactory
 
     agencies = [AgencyFactory(slug="harbor", name="Harbor Family Services")] + [
         AgencyFactory(slug=f"bench-{k}", name=f"Bench Agency {k}") for k in range(9)

@@ -61,7 +61,7 @@ def seed(n_clients):
 
     from clients.models import Client, Project
     from hmis.models import Role
-    from tests.factories import AgencyFactory, UserFactory
+    from tests.builders.factories import AgencyFactory, UserFactory
 
     if Client.objects.count() >= n_clients:
         print("reusing the population", flush=True)

@@ -199,7 +199,7 @@ def write_generated_zip(path, n):
 
 def seed_world():
     from hmis.models import Role
-    from tests.factories import AgencyFactory, UserFactory
+    from tests.builders.factories import AgencyFactory, UserFactory
 
     agency = AgencyFactory(slug="harbor", name="Harbor Family Services")
     UserFactory(username="bench-lead", agency=agency, roles=[Role.AGENCY_LEAD])

@@ -23,15 +23,8 @@ import pytest
 
 from hmis.celery import app
 from incidents.models import Notification
-from tests.incidents.support import (
-    AFTER_DOT,
-    BEFORE_DOT,
-    ControlledSmtpSink,
-    fast_worker_env,
-    kill_at,
-    report,
-    stall_at,
-)
+from tests.builders.incidents import AFTER_DOT, BEFORE_DOT, fast_worker_env, kill_at, report, stall_at
+from tests.conftest import SmtpSink
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 TRIALS = int(os.environ.get("HMIS_BENCH_KILL_TRIALS", "24"))
@@ -66,7 +59,7 @@ def copies_by_recipient(sink):
 def run_trial(number, celery_worker_factory, intake, rng):
     moment = MOMENTS[number % len(MOMENTS)]
     keeps = (number // len(MOMENTS)) % 2 == 0
-    sink = ControlledSmtpSink(keeps_unanswered=keeps, reply_delay=0.03)
+    sink = SmtpSink(keeps_unanswered=keeps, reply_delay=0.03)
     address = rng.choice(RECIPIENTS)
     if moment != RANDOM_TIME:
         stall_at(sink, address, moment)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.incidents.support import controlled_smtp, fast_worker_env, report  # noqa: F401
+from tests.builders.incidents import fast_worker_env, report
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 COUNT = 20
@@ -38,27 +38,26 @@ def summary(label, values):
     return f"{label}: n={len(ms)} median={statistics.median(ms):.0f} ms worst={ms[-1]:.0f} ms best={ms[0]:.0f} ms"
 
 
-def test_commit_to_last_smtp_message(controlled_smtp, celery_worker_factory, intake, security_officer, agency_lead):  # noqa: F811
-    controlled_smtp.start()
-    celery_worker_factory(fast_worker_env(controlled_smtp))
+def test_commit_to_last_smtp_message(smtp_sink, celery_worker_factory, intake, security_officer, agency_lead):
+    celery_worker_factory(fast_worker_env(smtp_sink))
     report(intake)  # warm-up: the worker's first task opens its connections
-    controlled_smtp.wait_for(4)
-    controlled_smtp.messages.clear()
+    smtp_sink.wait_for(4)
+    smtp_sink.messages.clear()
 
     sequential = []
     for _ in range(COUNT):
         incident = report(intake)
         sequential.append((incident.reference, time.time()))
-        controlled_smtp.wait_for(4 * len(sequential))
-    one_at_a_time = latencies(controlled_smtp, sequential)
+        smtp_sink.wait_for(4 * len(sequential))
+    one_at_a_time = latencies(smtp_sink, sequential)
 
-    controlled_smtp.messages.clear()
+    smtp_sink.messages.clear()
     burst = []
     for _ in range(COUNT):
         incident = report(intake)
         burst.append((incident.reference, time.time()))
-    controlled_smtp.wait_for(4 * COUNT, timeout=120)
-    back_to_back = latencies(controlled_smtp, burst)
+    smtp_sink.wait_for(4 * COUNT, timeout=120)
+    back_to_back = latencies(smtp_sink, burst)
 
     lines = [summary("one at a time", one_at_a_time), summary(f"burst of {COUNT}", back_to_back)]
     print("\nCommit to last of 4 messages handed to SMTP\n" + "\n".join(lines))

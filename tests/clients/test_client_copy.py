@@ -19,18 +19,9 @@ from clients import actions as client_actions
 from hmis.models import AccessEvent
 from sharing import actions as sharing_actions
 from sharing.models import DataCategory, Disclosure, Purpose
-from tests.clients.helpers import (
-    CANARY_ADDRESS,
-    CANARY_DOB,
-    CANARY_EMAIL,
-    CANARY_FIRST,
-    CANARY_LAST,
-    CANARY_PHONE,
-    CANARY_SSN,
-    make_client,
-    make_enrollment,
-)
-from tests.sharing.share_fixtures import care_release, housing_share, outside_release
+from tests.builders.clients import make_client, make_enrollment
+from tests.builders.sharing import care_release, housing_share, outside_release
+from tests.canaries import CANARY_ADDRESS, CANARY_DOB, CANARY_EMAIL, CANARY_FIRST, CANARY_LAST, CANARY_PHONE, CANARY_SSN
 
 pytestmark = pytest.mark.django_db
 

@@ -4,15 +4,8 @@ page view), access history, and masked-only roles."""
 import pytest
 
 from hmis.models import AccessEvent
-from tests.clients.helpers import (
-    CANARY_ADDRESS,
-    CANARY_FIRST,
-    CANARY_PHONE,
-    CANARY_SSN,
-    assessment_answers,
-    make_client,
-    make_enrollment,
-)
+from tests.builders.clients import assessment_answers, make_client, make_enrollment
+from tests.canaries import CANARY_ADDRESS, CANARY_FIRST, CANARY_PHONE, CANARY_SSN, CANARY_SSN_SHOWN
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +19,7 @@ def test_page_shows_names_to_case_workers_and_masks_other_pii(intake, client_for
     page = text(client_for(intake).get(f"/clients/{client.pk}/"))
     assert CANARY_FIRST in page
     assert "•••-••-3456" in page
-    assert CANARY_SSN not in page and "219-87-3456" not in page
+    assert CANARY_SSN not in page and CANARY_SSN_SHOWN not in page
     assert "Born 1983 (age" in page and "1983-07-19" not in page
     assert CANARY_PHONE not in page and "Wallaby" not in page
     assert f"<title>Client {client.reference} · HMIS</title>" in page
@@ -42,7 +35,7 @@ def test_reveal_needs_a_reason(intake, client_for):
     client = make_client(intake)
     response = client_for(intake).post(f"/clients/{client.pk}/reveal/", {"field": "ssn"})
     assert response.status_code == 400
-    assert "219-87-3456" not in text(response)
+    assert CANARY_SSN_SHOWN not in text(response)
     assert not AccessEvent.objects.filter(action=AccessEvent.Action.REVEAL).exists()
 
 
@@ -63,14 +56,14 @@ def test_reveal_shows_one_field_for_this_page_view_and_is_recorded(intake, clien
     )
     assert response.status_code == 200
     page = text(response)
-    assert "219-87-3456" in page
+    assert CANARY_SSN_SHOWN in page
     assert CANARY_PHONE not in page  # only the one field
     event = AccessEvent.objects.get(action=AccessEvent.Action.REVEAL)
     assert (event.actor, event.subject_id, event.fields, event.reason) == (intake, client.pk, ["ssn"], "other")
     assert event.reason_text == "Benefits application"
     assert "Revealed a field" in page and "Benefits application" in page  # in the access history
     # The next page view is masked again.
-    assert "219-87-3456" not in text(browser.get(f"/clients/{client.pk}/"))
+    assert CANARY_SSN_SHOWN not in text(browser.get(f"/clients/{client.pk}/"))
 
 
 def test_reveal_phone_and_address(intake, client_for):
@@ -158,7 +151,7 @@ def test_edit_keeps_unshown_values_and_records_changed_field_names(intake, clien
 def test_the_full_access_history_has_its_own_page(client_for, intake, supervisor, other_intake):
     from django.urls import reverse
 
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     record = make_client(intake)
     worker = client_for(intake)

@@ -6,7 +6,7 @@ from django.http import Http404
 
 from clients import actions, queries
 from clients.models import Client
-from tests.clients.helpers import make_client
+from tests.builders.clients import make_client
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_confidential_client_is_seen_only_by_named_staff(intake, supervisor, sec
 
 
 def test_supervisor_names_a_colleague_on_a_confidential_record(intake, supervisor, harbor):
-    from tests.factories import UserFactory
+    from tests.builders.factories import UserFactory
 
     colleague = UserFactory(username="harbor-intake-2", agency=harbor, roles=["intake"])
     client = make_client(supervisor, confidential=True)

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 
 from clients import actions
 from clients.models import Client
-from tests.clients.helpers import CANARY_FIRST, assessment_answers, make_client, make_enrollment
+from tests.builders.clients import assessment_answers, make_client, make_enrollment
+from tests.canaries import CANARY_FIRST
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from clients import queries
-from tests.clients.helpers import make_client
+from tests.builders.clients import make_client
 
 pytestmark = pytest.mark.django_db
 

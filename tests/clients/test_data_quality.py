@@ -12,18 +12,9 @@ from django.urls import reverse
 from clients import actions
 from clients.models import Enrollment
 from sharing import actions as sharing_actions
-from tests.clients.helpers import (
-    CANARY_EMAIL,
-    CANARY_FIRST,
-    CANARY_LAST,
-    CANARY_PHONE,
-    CANARY_SSN,
-    assessment_answers,
-    make_client,
-    make_enrollment,
-    make_project,
-)
-from tests.sharing.share_fixtures import care_release, housing_share
+from tests.builders.clients import assessment_answers, make_client, make_enrollment, make_project
+from tests.builders.sharing import care_release, housing_share
+from tests.canaries import CANARY_EMAIL, CANARY_FIRST, CANARY_LAST, CANARY_PHONE, CANARY_SSN
 
 pytestmark = pytest.mark.django_db
 URL = reverse("clients:data-quality")

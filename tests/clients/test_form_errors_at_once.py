@@ -6,7 +6,7 @@ import re
 import pytest
 
 from clients.models import Client
-from tests.clients.helpers import CANARY_FIRST, CANARY_LAST
+from tests.canaries import CANARY_FIRST, CANARY_LAST
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_help_text_is_what_its_field_is_described_by(intake, client_for, url, fi
 
 
 def test_edit_form_says_how_to_clear_a_recorded_phone_and_address(intake, client_for):
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     client = make_client(intake, email=None)
     browser = client_for(intake)

@@ -7,7 +7,8 @@ from clients import actions as client_actions
 from hmis.models import AccessEvent
 from sharing import actions as sharing_actions
 from sharing.models import DataCategory, Disclosure, Purpose
-from tests.sharing.share_fixtures import canary_client, outside_release
+from tests.builders.clients import make_client
+from tests.builders.sharing import outside_release
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ RECIPIENT = "Quokka Legal Aid"
 
 @pytest.fixture
 def disclosed(intake, supervisor):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = outside_release(intake, supervisor, client, RECIPIENT)
     sharing_actions.record_disclosure(
         acting_user=intake,

@@ -13,17 +13,10 @@ from clients import actions as client_actions
 from clients.hmis_csv import actions, schema
 from clients.hmis_csv.models import HmisExport
 from hmis.models import AccessEvent, Role
-from tests.clients.helpers import (
-    CANARY_DOB,
-    CANARY_FIRST,
-    CANARY_LAST,
-    CANARY_SSN,
-    assessment_answers,
-    make_client,
-    make_enrollment,
-)
-from tests.clients.hmis_csv_helpers import export_bytes, headers, read_zip, zip_text
-from tests.factories import AgencyFactory, UserFactory
+from tests.builders.clients import assessment_answers, make_client, make_enrollment
+from tests.builders.factories import AgencyFactory, UserFactory
+from tests.builders.hmis_csv import export_bytes, headers, read_zip, zip_text
+from tests.canaries import CANARY_DOB, CANARY_FIRST, CANARY_LAST, CANARY_SSN
 
 TODAY = datetime.date.today()
 START, END = TODAY - datetime.timedelta(days=365), TODAY

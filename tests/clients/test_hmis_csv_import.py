@@ -1,10 +1,8 @@
 """HMIS CSV import: checked first, all or nothing, matched through the blind
 indexes, encrypted and indexed like the intake form, audited, never twice."""
 
-import csv
 import datetime
 import io
-import zipfile
 
 import pytest
 from auditlog.models import LogEntry
@@ -13,107 +11,17 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from clients import matching
-from clients.hmis_csv import actions, schema
+from clients.hmis_csv import actions
 from clients.hmis_csv.models import HmisImport
 from clients.models import Assessment, Client, Enrollment, PossibleDuplicate, Project
 from hmis.crypto import decrypt_text
 from hmis.fernet_batch import encrypt_many
 from hmis.models import AccessEvent
-from tests.clients.helpers import CANARY_DOB, CANARY_FIRST, CANARY_LAST, CANARY_SSN, make_client
+from tests.builders.clients import make_client
+from tests.builders.hmis_csv import PERSONAL_ID, build_zip, client_row
+from tests.canaries import CANARY_DOB, CANARY_FIRST, CANARY_LAST, CANARY_SSN
 
 TODAY = datetime.date.today()
-STAMP = "2025-01-02 03:04:05"
-PERSONAL_ID = "1" * 32
-
-
-def _line(file_schema, values):
-    full = dict.fromkeys(file_schema.header, "")
-    full.update({"DateCreated": STAMP, "DateUpdated": STAMP, "UserID": "u1", "ExportID": "e1"})
-    full.update(values)
-    return [full[name] for name in file_schema.header]
-
-
-def client_values(**overrides):
-    values = {
-        "PersonalID": PERSONAL_ID,
-        "FirstName": CANARY_FIRST,
-        "LastName": CANARY_LAST,
-        "NameDataQuality": "1",
-        "SSN": CANARY_SSN,
-        "SSNDataQuality": "1",
-        "DOB": CANARY_DOB.isoformat(),
-        "DOBDataQuality": "1",
-        "Sex": "1",
-        **dict.fromkeys(schema.RACE_COLUMNS, "0"),
-        "VeteranStatus": "0",
-    }
-    values["Asian"] = "1"
-    values.update(overrides)
-    return values
-
-
-def build_zip(clients=None, enrollments=None, exits=(), income=(), health=(), skip=()):
-    entry = (TODAY - datetime.timedelta(days=10)).isoformat()
-    if clients is None:
-        clients = [client_values()]
-    if enrollments is None:
-        enrollments = [
-            {
-                "EnrollmentID": "2" * 32,
-                "PersonalID": PERSONAL_ID,
-                "ProjectID": "3" * 32,
-                "EntryDate": entry,
-                "HouseholdID": "h1",
-                "RelationshipToHoH": "1",
-                "LivingSituation": "116",
-                "LengthOfStay": "4",
-                "DisablingCondition": "0",
-            }
-        ]
-    files = {
-        schema.EXPORT: [
-            {
-                "ExportID": "e1",
-                "SourceType": "1",
-                "ExportDate": STAMP,
-                "ExportStartDate": "2025-01-01",
-                "ExportEndDate": TODAY.isoformat(),
-                "SoftwareName": "Other HMIS",
-                "ExportPeriodType": "3",
-                "ExportDirective": "2",
-                "HashStatus": "1",
-                "ImplementationID": "x",
-            }
-        ],
-        schema.ORGANIZATION: [{"OrganizationID": "o1", "OrganizationName": "Old Org", "VictimServiceProvider": "0"}],
-        schema.PROJECT: [
-            {
-                "ProjectID": "3" * 32,
-                "OrganizationID": "o1",
-                "ProjectName": "Imported Shelter",
-                "OperatingStartDate": "2020-01-01",
-                "ContinuumProject": "1",
-                "ProjectType": "0",
-            }
-        ],
-        schema.CLIENT: clients,
-        schema.ENROLLMENT: enrollments,
-        schema.EXIT: list(exits),
-        schema.INCOME_BENEFITS: list(income),
-        schema.HEALTH_AND_DV: list(health),
-    }
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for file_schema, rows in files.items():
-            if file_schema.name in skip:
-                continue
-            text = io.StringIO()
-            writer = csv.writer(text)
-            writer.writerow(file_schema.header)
-            for row in rows:
-                writer.writerow(_line(file_schema, row))
-            zf.writestr(file_schema.name, text.getvalue())
-    return out.getvalue()
 
 
 def run(user, data, **kwargs):
@@ -165,8 +73,8 @@ def test_a_clean_file_creates_encrypted_indexed_audited_records(agency_lead):
 
 
 def test_problems_are_reported_in_plain_words_and_nothing_is_written(agency_lead):
-    bad = client_values(PersonalID="9" * 32, Sex="7", SSN="219870000", FirstName="")
-    data = build_zip(clients=[client_values(), bad])
+    bad = client_row(PersonalID="9" * 32, Sex="7", SSN="219870000", FirstName="")
+    data = build_zip(clients=[client_row(), bad])
     hmis_import, checked = run(agency_lead, data)
     assert hmis_import is None
     lines = list(checked.report.lines())
@@ -176,7 +84,7 @@ def test_problems_are_reported_in_plain_words_and_nothing_is_written(agency_lead
 
 
 def test_product_rules_are_checked_too(agency_lead):
-    bad = client_values(SSN="123456789")
+    bad = client_row(SSN="123456789")
     _, checked = run(agency_lead, build_zip(clients=[bad]), dry_run=True)
     assert checked.report.problems[0][:3] == ["Client.csv", 2, "SSN"]
     assert "placeholder" in checked.report.problems[0][3]
@@ -184,8 +92,8 @@ def test_product_rules_are_checked_too(agency_lead):
 
 
 def test_valid_rows_only_imports_the_rest(agency_lead):
-    bad = client_values(PersonalID="9" * 32, Sex="7")
-    hmis_import, checked = run(agency_lead, build_zip(clients=[client_values(), bad]), valid_rows_only=True)
+    bad = client_row(PersonalID="9" * 32, Sex="7")
+    hmis_import, checked = run(agency_lead, build_zip(clients=[client_row(), bad]), valid_rows_only=True)
     assert hmis_import.clients_created == 1 and hmis_import.problem_count == 1
     assert Client.objects.count() == 1
 
@@ -216,14 +124,14 @@ def test_an_existing_client_of_the_agency_is_linked_not_duplicated(agency_lead, 
 
 def test_a_strong_match_at_another_agency_goes_to_duplicate_review(agency_lead, other_intake):
     theirs = make_client(other_intake)
-    hmis_import, _ = run(agency_lead, build_zip(clients=[client_values(FirstName="Quillionair")]))
+    hmis_import, _ = run(agency_lead, build_zip(clients=[client_row(FirstName="Quillionair")]))
     assert hmis_import.clients_created == 1 and hmis_import.possible_duplicates == 1
     duplicate = PossibleDuplicate.objects.get()
     assert duplicate.existing_client == theirs and duplicate.found_by == agency_lead
 
 
 def test_a_row_without_identifiers_becomes_an_anonymous_record(agency_lead):
-    anonymous = client_values(
+    anonymous = client_row(
         FirstName="", LastName="", SSN="", DOB="", NameDataQuality="9", SSNDataQuality="9", DOBDataQuality="9"
     )
     run(agency_lead, build_zip(clients=[anonymous]))
@@ -232,7 +140,7 @@ def test_a_row_without_identifiers_becomes_an_anonymous_record(agency_lead):
 
 
 def test_a_partial_ssn_keeps_its_last_four(agency_lead):
-    run(agency_lead, build_zip(clients=[client_values(SSN="xxxxx3456", SSNDataQuality="2")]))
+    run(agency_lead, build_zip(clients=[client_row(SSN="xxxxx3456", SSNDataQuality="2")]))
     assert Client.objects.get().ssn == "3456"
 
 
@@ -277,7 +185,7 @@ def test_missing_files_and_bad_zips_are_reported(agency_lead):
 
 def test_command_reports_problems_and_refuses(tmp_path, agency_lead):
     path = tmp_path / "in.zip"
-    path.write_bytes(build_zip(clients=[client_values(Sex="7")]))
+    path.write_bytes(build_zip(clients=[client_row(Sex="7")]))
     stdout = io.StringIO()
     with pytest.raises(CommandError) as refused:
         call_command("import_hmis_csv", str(path), "--agency=harbor", "--user=harbor-lead", stdout=stdout)
@@ -310,6 +218,6 @@ def test_blind_index_is_still_standard_hmac_sha256(settings):
 
 def test_a_name_alone_never_links_to_an_existing_client(agency_lead, intake):
     make_client(intake, ssn=None, ssn_data_quality=99, dob=None, dob_data_quality=99)
-    name_only = client_values(SSN="", SSNDataQuality="99", DOB="", DOBDataQuality="99")
+    name_only = client_row(SSN="", SSNDataQuality="99", DOB="", DOBDataQuality="99")
     hmis_import, _ = run(agency_lead, build_zip(clients=[name_only]))
     assert hmis_import.clients_linked == 0 and hmis_import.clients_created == 1

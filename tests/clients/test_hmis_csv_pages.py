@@ -14,9 +14,9 @@ from clients.hmis_csv import actions
 from clients.hmis_csv.models import HmisExport, HmisImport
 from clients.models import Client
 from clients.tasks import purge_hmis_csv_exports
-from tests.clients.helpers import CANARY_LAST, make_client, make_enrollment
-from tests.clients.hmis_csv_helpers import read_zip
-from tests.clients.test_hmis_csv_import import build_zip, client_values
+from tests.builders.clients import make_client, make_enrollment
+from tests.builders.hmis_csv import build_zip, client_row, read_zip
+from tests.canaries import CANARY_LAST
 
 TODAY = datetime.date.today()
 
@@ -85,7 +85,7 @@ def test_an_export_file_is_deleted_after_24_hours(supervisor):
 
 def test_import_report_page_lists_problems_in_plain_words(client_for, agency_lead):
     job = actions.queue_import(
-        acting_user=agency_lead, agency=agency_lead.agency, data=build_zip(clients=[client_values(Sex="7")])
+        acting_user=agency_lead, agency=agency_lead.agency, data=build_zip(clients=[client_row(Sex="7")])
     )
     from clients.tasks import run_hmis_csv_import
 

@@ -10,8 +10,8 @@ from clients import actions as client_actions
 from clients import demo, hud
 from clients.hmis_csv import actions, schema
 from clients.models import Client, PossibleDuplicate, Project
-from tests.clients.helpers import make_project
-from tests.clients.hmis_csv_helpers import export_bytes, read_zip
+from tests.builders.clients import make_project
+from tests.builders.hmis_csv import export_bytes, read_zip
 
 TODAY = datetime.date.today()
 START, END = TODAY - datetime.timedelta(days=3650), TODAY

@@ -6,7 +6,8 @@ import pytest
 
 from clients.models import Assessment, Client, Enrollment
 from hmis.models import AccessEvent
-from tests.clients.helpers import CANARY_FIRST, CANARY_LAST, make_project
+from tests.builders.clients import make_project
+from tests.canaries import CANARY_FIRST, CANARY_LAST
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,7 @@ def test_enrolment_refuses_another_agencys_project(intake, other_intake, client_
     from django.core.exceptions import ValidationError
 
     from clients import actions
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     client = make_client(intake)
     with pytest.raises(ValidationError):

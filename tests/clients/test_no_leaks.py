@@ -10,20 +10,10 @@ from django.db import connection
 
 from clients import actions
 from hmis.models import AccessEvent
-from tests.clients.helpers import (
-    CANARY_EMAIL,
-    CANARY_FIRST,
-    CANARY_LAST,
-    CANARY_PHONE,
-    CANARY_SSN,
-    assessment_answers,
-    make_client,
-    make_enrollment,
-)
+from tests.builders.clients import assessment_answers, make_client, make_enrollment
+from tests.canaries import CANARIES, CANARY_FIRST, CANARY_LAST, CANARY_NOTE
 
 pytestmark = pytest.mark.django_db
-CANARIES = [CANARY_FIRST, CANARY_LAST, CANARY_SSN, "219-87-3456", CANARY_PHONE, CANARY_EMAIL, "Wallaby", "1983-07-19"]
-CANARY_NOTE = "Kookaburra-note-9931"
 
 
 def database_dump() -> str:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.clients.helpers import CANARY_FIRST, CANARY_LAST, make_client, make_enrollment
+from tests.builders.clients import make_client, make_enrollment
+from tests.canaries import CANARY_FIRST, CANARY_LAST
 
 pytestmark = pytest.mark.django_db
 

@@ -23,18 +23,10 @@ from clients.masking import Viewer
 from clients.models import Assessment, LegalHold, RetentionRun
 from hmis.models import AccessEvent
 from sharing.models import Release
-from tests.clients.helpers import (
-    CANARY_DOB,
-    CANARY_FIRST,
-    CANARY_LAST,
-    CANARY_PHONE,
-    CANARY_SSN,
-    assessment_answers,
-    make_client,
-    make_enrollment,
-)
-from tests.clients.hmis_csv_helpers import export_bytes, read_zip
-from tests.sharing.share_fixtures import care_release, housing_share
+from tests.builders.clients import assessment_answers, make_client, make_enrollment
+from tests.builders.hmis_csv import export_bytes, read_zip
+from tests.builders.sharing import care_release, housing_share
+from tests.canaries import CANARY_DOB, CANARY_FIRST, CANARY_LAST, CANARY_PHONE, CANARY_SSN
 
 pytestmark = pytest.mark.django_db
 

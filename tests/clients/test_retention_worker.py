@@ -13,7 +13,8 @@ from django.utils import timezone
 from clients import queries, retention, tasks
 from clients.masking import Viewer
 from clients.models import Client, RetentionRun
-from tests.clients.helpers import CANARY_DOB, CANARY_FIRST, make_client
+from tests.builders.clients import make_client
+from tests.canaries import CANARY_DOB, CANARY_FIRST
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

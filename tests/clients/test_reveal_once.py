@@ -10,12 +10,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from hmis.models import AccessEvent
-from tests.clients.helpers import make_client
+from tests.builders.clients import make_client
+from tests.builders.sharing import care_release, housing_share
+from tests.canaries import CANARY_PHONE, CANARY_SSN_SHOWN
 from tests.conftest import sign_in_in_browser
-from tests.sharing.share_fixtures import CANARY_PHONE as SHARED_PHONE
-from tests.sharing.share_fixtures import canary_client, care_release, housing_share
-
-SSN_SHOWN = "219-87-3456"
 
 
 def reveals_of(subject):
@@ -29,10 +27,10 @@ def test_a_reveal_redirects_and_the_value_is_shown_once(intake, client_for):
     answer = http.post(reverse("clients:reveal", args=[client.pk]), {"field": "ssn", "reason": "service"})
     assert answer.status_code == 302
     shown = answer["Location"]
-    assert SSN_SHOWN in http.get(shown).content.decode()
+    assert CANARY_SSN_SHOWN in http.get(shown).content.decode()
     again = http.get(shown)
     assert again.status_code == 200
-    assert SSN_SHOWN not in again.content.decode()
+    assert CANARY_SSN_SHOWN not in again.content.decode()
     assert "shown once" in again.content.decode()
     assert reveals_of(client) == 1
 
@@ -44,28 +42,28 @@ def test_a_reveal_token_does_not_open_another_client(intake, client_for):
     shown = http.post(reverse("clients:reveal", args=[first.pk]), {"field": "ssn", "reason": "service"})["Location"]
     token = shown.rstrip("/").rsplit("/", 1)[-1]
     page = http.get(reverse("clients:revealed", args=[second.pk, token])).content.decode()
-    assert SSN_SHOWN not in page
+    assert CANARY_SSN_SHOWN not in page
 
 
 @pytest.mark.django_db
 def test_a_reveal_token_is_only_good_in_its_own_session(intake, client_for):
     client = make_client(intake)
     shown = client_for(intake).post(reverse("clients:reveal", args=[client.pk]), {"field": "ssn", "reason": "service"})
-    assert SSN_SHOWN not in client_for(intake).get(shown["Location"]).content.decode()
+    assert CANARY_SSN_SHOWN not in client_for(intake).get(shown["Location"]).content.decode()
 
 
 @pytest.mark.django_db
 def test_a_referral_reveal_redirects_and_the_value_is_shown_once(
     intake, supervisor, other_intake, eastside, client_for
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside)
     share = housing_share(intake, client, eastside)
     http = client_for(other_intake)
     answer = http.post(reverse("sharing:share-reveal", args=[share.pk]), {"field": "phone", "reason": "service"})
     assert answer.status_code == 302
-    assert SHARED_PHONE in http.get(answer["Location"]).content.decode()
-    assert SHARED_PHONE not in http.get(answer["Location"]).content.decode()
+    assert CANARY_PHONE in http.get(answer["Location"]).content.decode()
+    assert CANARY_PHONE not in http.get(answer["Location"]).content.decode()
     assert reveals_of(client) == 1
 
 
@@ -79,14 +77,14 @@ def test_reload_and_back_after_a_reveal_record_nothing_more(page, intake):
     page.locator("#reveal-field").select_option("ssn")
     page.locator("#reveal-reason").select_option("service")
     page.get_by_role("button", name="Reveal").click()
-    expect(page.locator("#client-ssn")).to_have_text(SSN_SHOWN)
+    expect(page.locator("#client-ssn")).to_have_text(CANARY_SSN_SHOWN)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.reload()
-    expect(page.locator("#client-ssn")).not_to_have_text(SSN_SHOWN)
+    expect(page.locator("#client-ssn")).not_to_have_text(CANARY_SSN_SHOWN)
     page.go_back()
-    expect(page.locator("#client-ssn")).not_to_have_text(SSN_SHOWN)
+    expect(page.locator("#client-ssn")).not_to_have_text(CANARY_SSN_SHOWN)
     page.go_forward()
-    expect(page.locator("#client-ssn")).not_to_have_text(SSN_SHOWN)
+    expect(page.locator("#client-ssn")).not_to_have_text(CANARY_SSN_SHOWN)
     assert dialogs == []
     assert reveals_of(client) == 1

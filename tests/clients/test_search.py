@@ -9,7 +9,8 @@ import pytest
 from clients import actions, matching, queries
 from clients.masking import Viewer
 from clients.models import Client, PossibleDuplicate
-from tests.clients.helpers import CANARY_DOB, CANARY_FIRST, CANARY_LAST, client_values, make_client
+from tests.builders.clients import client_values, make_client
+from tests.canaries import CANARY_DOB, CANARY_FIRST, CANARY_LAST
 
 pytestmark = pytest.mark.django_db
 STAFF_VIEW = Viewer(names=True)

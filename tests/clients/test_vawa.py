@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from clients.models import Client
-from tests.clients.helpers import make_client
-from tests.factories import AgencyFactory, UserFactory
+from tests.builders.clients import make_client
+from tests.builders.factories import AgencyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ bar (no navigation on paper) while the copy and the complaint contacts stay."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.clients.helpers import CANARY_FIRST, CANARY_SSN, make_client
+from tests.builders.clients import make_client
+from tests.canaries import CANARY_FIRST, CANARY_SSN
 from tests.conftest import sign_in_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from clients.models import Client
-from tests.clients.helpers import make_project
+from tests.builders.clients import make_project
 from tests.conftest import sign_in_in_browser
 
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from clients import actions
-from tests.clients.helpers import make_client, make_enrollment, make_project
+from tests.builders.clients import make_client, make_enrollment, make_project
 from tests.conftest import sign_in_in_browser
 from tests.e2e.test_every_page_browser import AXE, check_page
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from tests.authz.base import HARBOR_ROLES, OTHER_ROLES
 from tests.conftest import signed_in_context, watched_page
-from tests.test_authorization_matrix import EXPECTATIONS, world  # noqa: F401  (the matrix's fixture)
+from tests.test_authorization_matrix import EXPECTATIONS
 
 WIDTHS = (375, 768)
 HEIGHT = 800

@@ -13,24 +13,16 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents.models import Incident, Status
+from tests.builders.incidents import fast_worker_env
 from tests.conftest import sign_in_in_browser
-from tests.incidents.support import ControlledSmtpSink, fast_worker_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def controlled_smtp():
-    sink = ControlledSmtpSink()
-    yield sink
-    sink.stop()
-
-
 def test_lost_laptop_from_report_to_closed(
-    page, browser, live_server, controlled_smtp, celery_worker_factory, intake, security_officer, agency_lead
+    page, browser, live_server, smtp_sink, celery_worker_factory, intake, security_officer, agency_lead
 ):
-    controlled_smtp.start()
-    celery_worker_factory(fast_worker_env(controlled_smtp))
+    celery_worker_factory(fast_worker_env(smtp_sink))
 
     # Intake reports, in under a minute.
     sign_in_in_browser(page, intake)
@@ -93,8 +85,8 @@ def test_lost_laptop_from_report_to_closed(
         Status.CORRECTIVE_ACTION,
         Status.CLOSED,
     ]
-    controlled_smtp.wait_for(4)
-    assert controlled_smtp.recipients() == sorted(
+    smtp_sink.wait_for(4)
+    assert smtp_sink.recipients() == sorted(
         [
             "harbor-security@example.org",
             "harbor-lead@example.org",
@@ -102,4 +94,4 @@ def test_lost_laptop_from_report_to_closed(
             settings.HMIS_VENDOR_SUPPORT_EMAIL,
         ]
     )
-    assert all("train" not in m["body"] for m in controlled_smtp.messages)
+    assert all("train" not in m["body"] for m in smtp_sink.messages)

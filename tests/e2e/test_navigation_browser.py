@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.clients.helpers import CANARY_FIRST, CANARY_LAST
+from tests.canaries import CANARY_FIRST, CANARY_LAST
 from tests.conftest import signed_in_context, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -129,9 +129,10 @@ def test_refused_create_client_summary_takes_focus_and_links_to_each_field(open_
 
 def test_choosing_a_referral_purpose_ticks_its_minimum_categories(open_as, intake, supervisor, eastside):
     from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Purpose
-    from tests.sharing.share_fixtures import canary_client, care_release
+    from tests.builders.clients import make_client
+    from tests.builders.sharing import care_release
 
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside)
     page = open_as(intake, viewport=PHONE)
     page.goto(f"/sharing/referrals/new/{client.pk}/")

@@ -12,8 +12,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from hmis.models import PasskeyRule, Role, SecurityEvent
+from tests.builders.factories import PASSWORD
 from tests.conftest import sign_in_in_browser
-from tests.factories import PASSWORD
 from tests.passkey_authenticator import SoftwareAuthenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,9 +11,9 @@ from clients import actions as client_actions
 from clients.models import Assessment
 from incidents import actions as incident_actions
 from incidents.models import Determination
-from tests.clients.helpers import assessment_answers, make_client, make_enrollment, make_project
+from tests.builders.clients import assessment_answers, make_client, make_enrollment, make_project
+from tests.builders.sharing import outside_release
 from tests.conftest import sign_in_in_browser
-from tests.sharing.share_fixtures import outside_release
 
 HIDDEN = "Hidden while the privacy screen is on"
 

@@ -6,8 +6,9 @@ revoked."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.builders.clients import new_client
+from tests.builders.sharing import PNG
 from tests.conftest import sign_in_in_browser
-from tests.sharing.release_fixtures import PNG, new_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

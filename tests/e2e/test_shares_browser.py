@@ -7,8 +7,10 @@ from playwright.sync_api import expect
 
 from sharing import actions
 from sharing.models import DataCategory, Purpose, Share
+from tests.builders.clients import make_client
+from tests.builders.sharing import care_release
+from tests.canaries import CANARY_FIRST, CANARY_PHONE
 from tests.conftest import sign_in_in_browser
-from tests.sharing.share_fixtures import CANARY_FIRST, CANARY_PHONE, canary_client, care_release
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_referral_is_live_until_the_release_is_revoked(
     page, browser, live_server, intake, supervisor, other_intake, eastside
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = care_release(
         intake,
         supervisor,

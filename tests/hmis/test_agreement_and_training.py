@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from hmis.models import User
-from tests.factories import UserFactory
+from tests.builders.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

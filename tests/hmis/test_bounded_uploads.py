@@ -18,8 +18,9 @@ from django.utils import timezone
 from hmis.uploads import TOKEN_SEARCH_BYTES, SealedSpool
 from sharing import evidence as evidence_store
 from sharing.models import Release
+from tests.builders.clients import new_client
+from tests.builders.sharing import PDF, upload
 from tests.conftest import verified_session
-from tests.sharing.release_fixtures import PDF, new_client, upload
 
 pytestmark = pytest.mark.django_db
 

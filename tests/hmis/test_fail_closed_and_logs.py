@@ -54,7 +54,7 @@ def test_server_errors_show_no_details(client_for, intake, settings, monkeypatch
 
     monkeypatch.setattr(dashboard_module, "security_events_visible_to", explode)
     from hmis.models import Role
-    from tests.factories import UserFactory
+    from tests.builders.factories import UserFactory
 
     officer = UserFactory(username="officer-x", agency=intake.agency, roles=[Role.SECURITY_OFFICER])
     client = client_for(officer)

@@ -15,8 +15,8 @@ from incidents import actions as incident_actions
 from incidents.models import CorrectiveAction, Determination, Incident, TimelineEntry
 from sharing import actions as sharing_actions
 from sharing.models import DataCategory, Disclosure, Purpose, Release, ReleaseStatusChange, Share, StatusChange
-from tests.sharing.release_fixtures import record
-from tests.sharing.share_fixtures import canary_client, care_release, housing_share, outside_release
+from tests.builders.clients import make_client
+from tests.builders.sharing import care_release, housing_share, outside_release, record
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_incident_summary_waiver_corrective_action_and_timeline_are_sealed(intak
 
 
 def test_release_witness_outside_recipient_and_reasons_are_sealed(intake, supervisor):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = record(
         intake,
         client,
@@ -137,7 +137,7 @@ def test_release_witness_outside_recipient_and_reasons_are_sealed(intake, superv
 
 
 def test_share_justification_notes_and_end_reason_are_sealed(intake, supervisor, eastside, other_intake):
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside, categories=[*DataCategory.values])
     justification = f"{CANARY} needs a disability-accessible unit"
     share = housing_share(
@@ -161,7 +161,7 @@ def test_share_justification_notes_and_end_reason_are_sealed(intake, supervisor,
 
 
 def test_disclosure_recipient_and_access_event_text_are_sealed(intake, supervisor):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = outside_release(intake, supervisor, client, f"{CANARY} Legal Aid")
     disclosure = sharing_actions.record_disclosure(
         acting_user=intake,
@@ -181,7 +181,7 @@ def test_outside_recipient_is_matched_through_its_blind_index(intake, supervisor
     """Case and spacing still do not matter, and another name is not a match."""
     from sharing.access import check_consent_outside
 
-    client = canary_client(intake)
+    client = make_client(intake)
     outside_release(intake, supervisor, client, "Seattle  Legal Aid")
     asked = {
         "client": client,

@@ -15,7 +15,8 @@ from incidents.models import Incident
 from sharing import actions as sharing_actions
 from sharing.access import check_consent_outside
 from sharing.models import DataCategory, Purpose, Release, normalize_recipient, recipient_index
-from tests.sharing.share_fixtures import canary_client, outside_release
+from tests.builders.clients import make_client
+from tests.builders.sharing import outside_release
 
 BEFORE = [
     ("hmis", "0004_user_sign_in_reset_at"),
@@ -55,7 +56,7 @@ def test_migrations_encrypt_existing_free_text_and_reverse(intake, supervisor):
         discovered_at=timezone.now() - datetime.timedelta(hours=1),
         description="printout for Rosa Alvarez left on the shared printer",
     )
-    client = canary_client(intake)
+    client = make_client(intake)
     release = outside_release(intake, supervisor, client, "Quokka  Legal Aid")
     sharing_actions.revoke_release(acting_user=intake, release=release, reason="Client asked to stop")
     release = outside_release(intake, supervisor, client, "Quokka Legal Aid")

@@ -65,8 +65,8 @@ def test_pages_load_no_third_party_resources(client_for, intake):
 def test_the_enrolment_qr_code_needs_no_inline_style(harbor):
     from django.test import Client
 
+    from tests.builders.factories import UserFactory
     from tests.conftest import password_only_session
-    from tests.factories import UserFactory
 
     user = UserFactory(username="qr-check", agency=harbor, roles=["intake"], totp=False)
     body = password_only_session(Client(), user).get("/login/enrol/").content.decode()

@@ -7,7 +7,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 
 from hmis.models import SecurityEvent
-from tests.factories import PASSWORD
+from tests.builders.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

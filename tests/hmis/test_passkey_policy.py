@@ -17,8 +17,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 from hmis import actions
 from hmis.models import PasskeyGrace, PasskeyRule, Role, SecurityEvent
 from hmis.passkeys import passkey_standing
+from tests.builders.factories import PASSWORD
 from tests.conftest import current_totp
-from tests.factories import PASSWORD
 from tests.passkey_authenticator import SoftwareAuthenticator
 
 pytestmark = pytest.mark.django_db

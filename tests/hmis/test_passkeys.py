@@ -14,8 +14,8 @@ from django.utils import timezone
 from django_otp_webauthn.models import WebAuthnCredential
 
 from hmis.models import SecurityEvent
+from tests.builders.factories import PASSWORD
 from tests.conftest import current_totp, password_only_session
-from tests.factories import PASSWORD
 from tests.passkey_authenticator import SoftwareAuthenticator
 
 pytestmark = pytest.mark.django_db

@@ -36,7 +36,7 @@ def test_a_user_changes_their_own_password_and_stays_signed_in(client_for, intak
     from auditlog.models import LogEntry
     from django.test import Client
 
-    from tests.factories import PASSWORD
+    from tests.builders.factories import PASSWORD
 
     client = client_for(intake)
     wrong = client.post("/account/password/", {"old_password": "not it at all", "password1": "x", "password2": "x"})

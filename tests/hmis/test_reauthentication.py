@@ -16,8 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions
 from hmis.models import SecurityEvent
+from tests.builders.factories import PASSWORD
 from tests.conftest import current_totp, verified_session
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -16,19 +16,22 @@ from django.contrib.sessions.models import Session
 
 from hmis.models import SecurityEvent
 from incidents.models import Incident, Notification
-from tests.conftest import current_totp
-from tests.http_client import HttpBrowser
-from tests.incidents.support import AFTER_DOT, ControlledSmtpSink, fast_worker_env, kill_at, stall_at
-from tests.incidents.test_report import form_data
-from tests.incidents.test_worker_escalation import (
+from tests.builders.incidents import (
+    AFTER_DOT,
+    SECURITY,
     copies_by_recipient,
     expected_recipients,
+    fast_worker_env,
+    kill_at,
+    report_form_data,
+    stall_at,
     wait_for_states,
     wait_until_everyone_has_a_copy,
 )
+from tests.conftest import current_totp
+from tests.http_client import HttpBrowser
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-SECURITY = "harbor-security@example.org"
 SWEEP_RECEIVED = re.compile(r"Task incidents\.tasks\.sweep_notifications\[[^]]+\] received")
 STANDING_BY = "another beat holds the lock; standing by"
 
@@ -86,11 +89,10 @@ def test_signing_in_on_the_second_server_ends_the_session_on_the_first(start_clu
 
 
 @pytest.fixture
-def relay_that_drops():
+def relay_that_drops(smtp_sink):
     """A real SMTP relay that drops a message whose sender hangs up before its reply."""
-    sink = ControlledSmtpSink(keeps_unanswered=False)
-    yield sink
-    sink.stop()
+    smtp_sink.keeps_unanswered = False
+    return smtp_sink
 
 
 def worker_sending_to(sink, address, workers):
@@ -113,13 +115,12 @@ def test_escalation_reaches_every_recipient_once_when_one_of_two_workers_dies_mi
     unanswered message. The other worker (its beat takes over the sweep if
     the dead one held it) sends it again under the same Message-ID."""
     stall_at(relay_that_drops, SECURITY, AFTER_DOT)
-    relay_that_drops.start()
     cluster = start_cluster(fast_worker_env(relay_that_drops))
     server_b = cluster.web[1]
     browser = HttpBrowser()
     browser.sign_in(server_b.url, intake, current_totp(intake))
     browser.get(f"{server_b.url}/incidents/report/")
-    reported = browser.post(f"{server_b.url}/incidents/report/", form_data())
+    reported = browser.post(f"{server_b.url}/incidents/report/", report_form_data())
     incident = Incident.objects.get()
     assert incident.reference in reported.text
 

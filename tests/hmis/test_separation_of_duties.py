@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hmis.models import Notice, Role, SecurityEvent, User
-from tests.factories import UserFactory
+from tests.builders.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions
 from hmis.models import SecurityEvent, User
+from tests.builders.factories import PASSWORD, UserFactory
 from tests.conftest import current_totp
-from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions
 from hmis.models import SecurityEvent, User
-from tests.factories import PASSWORD, UserFactory
+from tests.builders.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,30 +11,10 @@ from django.test import Client
 from django.utils import timezone
 
 from hmis.models import Agency, Invitation, Role, User
+from tests.builders.hmis import invite
 from tests.conftest import current_totp
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def eager_celery():
-    from hmis.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
-def invite(client, **overrides):
-    data = {
-        "username": "new-caseworker",
-        "first_name": "Nia",
-        "last_name": "Case",
-        "email": "new-caseworker@example.org",
-        "roles": ["intake"],
-        **overrides,
-    }
-    return client.post("/agency/users/invite/", data)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 def link_from(message):
@@ -158,7 +138,7 @@ def test_system_admin_creates_edits_and_verifies_an_agency(client_for, system_ad
 
 def test_allowed_networks_refuse_sign_in_from_elsewhere(harbor, intake, client_for):
     from hmis.models import SecurityEvent
-    from tests.factories import PASSWORD
+    from tests.builders.factories import PASSWORD
 
     Agency.objects.filter(pk=harbor.pk).update(allowed_networks=["10.20.0.0/16"])
     outside = Client(REMOTE_ADDR="198.51.100.9").post("/login/", {"username": intake.username, "password": PASSWORD})
@@ -237,7 +217,7 @@ def test_seed_demo_is_idempotent_and_prints_sign_in_details():
 def test_reset_sign_in_for_a_lost_phone(client_for, agency_lead, intake, django_capture_on_commit_callbacks):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from tests.factories import PASSWORD
+    from tests.builders.factories import PASSWORD
 
     victim_session = client_for(intake)
     with django_capture_on_commit_callbacks(execute=True):

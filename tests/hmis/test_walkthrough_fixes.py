@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from hmis import actions
 from incidents.models import CorrectiveAction
-from tests.factories import PASSWORD, UserFactory
-from tests.hmis.test_user_management import eager_celery, invite  # noqa: F401  (sends the e-mail at once)
-from tests.incidents.factories import CorrectiveActionFactory, IncidentFactory
+from tests.builders.factories import PASSWORD, UserFactory
+from tests.builders.hmis import invite
+from tests.builders.incidents import CorrectiveActionFactory, IncidentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 def code_input(page):

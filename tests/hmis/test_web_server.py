@@ -18,8 +18,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.builders.clients import new_client
+from tests.builders.sharing import PDF
 from tests.conftest import free_port, verified_session, worker_environment
-from tests.sharing.release_fixtures import PDF, new_client
 
 BOUNDARY = "----HmisWebServerBoundary"
 MB = 1024 * 1024

@@ -1,7 +1,5 @@
 import pytest
 
-from tests.incidents.support import controlled_smtp  # noqa: F401  (a fixture)
-
 
 @pytest.fixture(autouse=True)
 def eager_celery(request):

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from incidents import actions, delivery, mailer, tasks
 from incidents.models import Incident, Notification, RecipientRole, Severity, Status, TimelineEntry
-from tests.incidents.support import CANARY, report
+from tests.builders.incidents import report
+from tests.canaries import CANARY_NOTE
 
 pytestmark = pytest.mark.django_db
 State = Notification.State
@@ -40,7 +41,7 @@ def test_four_recipient_roles_each_get_exactly_one_message_without_pii(reported,
         # Vendor support has no HMIS account: it gets no link (issue 12).
         has_link = reverse("incidents:detail", args=[reported.pk]) in message.body
         assert has_link == (message.to[0] != settings.HMIS_VENDOR_SUPPORT_EMAIL)
-        assert CANARY not in text and "bus" not in text  # never the description
+        assert CANARY_NOTE not in text and "bus" not in text  # never the description
     assert set(reported.notifications.values_list("state", flat=True)) == {State.SENT}
     assert all(n.attempts == 1 and n.sent_at for n in reported.notifications.all())
 
@@ -234,7 +235,7 @@ def test_unacknowledged_critical_incident_is_reminded_hourly_then_escalated_to_s
         assert tasks.remind_unacknowledged() == 0  # the same reminder never twice
     reminded = sorted(m.to[0] for m in mail.outbox)
     assert reminded == sorted(["harbor-security@example.org", "harbor-lead@example.org", settings.HMIS_LEAD_EMAIL])
-    assert all("Reminder 1" in m.body and CANARY not in m.body for m in mail.outbox)
+    assert all("Reminder 1" in m.body and CANARY_NOTE not in m.body for m in mail.outbox)
     with time_machine.travel(start + timedelta(minutes=122), tick=False):
         assert tasks.remind_unacknowledged() == 1
     mail.outbox.clear()

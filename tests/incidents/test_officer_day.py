@@ -12,8 +12,7 @@ from django.utils import timezone
 from incidents import actions
 from incidents.deadlines import deadlines_for
 from incidents.models import BreachNotice, Determination, Incident, Status, TimelineEntry
-from tests.incidents.support import report
-from tests.incidents.test_workflow import ready_to_close, walk_to
+from tests.builders.incidents import ready_to_close, report, walk_to
 
 pytestmark = pytest.mark.django_db
 

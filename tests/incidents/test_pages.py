@@ -11,7 +11,7 @@ from hmis.actions import record_security_event
 from hmis.models import AccessEvent, SecurityEvent
 from incidents import actions
 from incidents.models import Severity
-from tests.incidents.support import report
+from tests.builders.incidents import report
 
 pytestmark = pytest.mark.django_db
 

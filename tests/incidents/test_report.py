@@ -9,28 +9,14 @@ from django.utils import timezone
 
 from incidents import actions
 from incidents.models import Category, Incident, Notification, RecipientRole, Severity, Status, TimelineEntry
-from tests.incidents.support import report
+from tests.builders.incidents import FORM_TIME, report, report_form_data
 
 pytestmark = pytest.mark.django_db
-
-FMT = "%Y-%m-%dT%H:%M"
-
-
-def form_data(**overrides):
-    now = timezone.localtime()
-    data = {
-        "category": Category.LOST_DEVICE,
-        "occurred_at": (now - timedelta(hours=5)).strftime(FMT),
-        "discovered_at": (now - timedelta(hours=1)).strftime(FMT),
-        "description": "Laptop left in a taxi after the outreach shift.",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_intake_reports_an_incident_and_sees_its_reference_and_next_steps(client_for, intake, escalation_staff):
     client = client_for(intake)
-    response = client.post(reverse("incidents:report"), form_data(), follow=True)
+    response = client.post(reverse("incidents:report"), report_form_data(), follow=True)
     incident = Incident.objects.get()
     year = timezone.localtime(incident.reported_at).year
     assert incident.reference == f"INC-{year}-00001"
@@ -85,7 +71,7 @@ def test_report_creates_one_escalation_row_per_recipient(intake, escalation_staf
     ],
 )
 def test_bad_report_is_refused_with_a_clear_message_and_nothing_saved(client_for, intake, overrides, field, message):
-    response = client_for(intake).post(reverse("incidents:report"), form_data(**overrides))
+    response = client_for(intake).post(reverse("incidents:report"), report_form_data(**overrides))
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors.get(field, []))
     assert message in errors
@@ -159,16 +145,16 @@ def test_concurrent_reports_never_share_a_reference():
 
 
 def test_the_reporter_links_affected_clients_by_picking_them(client_for, intake, security_officer):
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     exposed = make_client(intake, first_name="Canaryfirst", last_name="Canarylast", ssn="219870011")
     http = client_for(intake)
     # No list of every client: the reporter finds them by initials or reference code.
     assert exposed.reference not in http.get(reverse("incidents:report")).content.decode()
-    found = http.post(reverse("incidents:report"), {**form_data(), "client_search": "CC", "find_clients": "1"})
+    found = http.post(reverse("incidents:report"), {**report_form_data(), "client_search": "CC", "find_clients": "1"})
     assert exposed.reference in found.content.decode() and "C. C." in found.content.decode()
     assert "Canaryfirst" not in found.content.decode() and not Incident.objects.exists()
-    client_for(intake).post(reverse("incidents:report"), form_data(affected_clients=[str(exposed.pk)]))
+    client_for(intake).post(reverse("incidents:report"), report_form_data(affected_clients=[str(exposed.pk)]))
     incident = Incident.objects.get()
     assert [a.client for a in incident.affected_clients.all()] == [exposed]
     page = client_for(security_officer).get(reverse("incidents:detail", args=[incident.pk])).content.decode()
@@ -176,11 +162,11 @@ def test_the_reporter_links_affected_clients_by_picking_them(client_for, intake,
 
 
 def test_another_agencys_client_cannot_be_linked(client_for, intake, other_intake):
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     make_client(intake, first_name="Ours", ssn="219870013")  # so the picker is shown
     theirs = make_client(other_intake, first_name="Other", ssn="219870012")
-    response = client_for(intake).post(reverse("incidents:report"), form_data(affected_clients=[str(theirs.pk)]))
+    response = client_for(intake).post(reverse("incidents:report"), report_form_data(affected_clients=[str(theirs.pk)]))
     assert response.status_code == 200
     assert not Incident.objects.exists()
     with pytest.raises(ValidationError):
@@ -210,11 +196,11 @@ def test_roles_without_client_access_get_no_client_picker(client_for, system_adm
     ],
 )
 def test_a_description_naming_a_picked_client_is_refused_and_nothing_is_saved(client_for, intake, description):
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     rosa = make_client(intake, first_name="Rosa", last_name="Alvarez", ssn="219870021")
     response = client_for(intake).post(
-        reverse("incidents:report"), form_data(description=description, affected_clients=[str(rosa.pk)])
+        reverse("incidents:report"), report_form_data(description=description, affected_clients=[str(rosa.pk)])
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -223,18 +209,18 @@ def test_a_description_naming_a_picked_client_is_refused_and_nothing_is_saved(cl
 
 
 def test_a_description_with_a_name_only_inside_another_word_is_accepted(client_for, intake):
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     rosa = make_client(intake, first_name="Rosa", last_name="Alvarez", ssn="219870022")
     client_for(intake).post(
         reverse("incidents:report"),
-        form_data(description="Rosarita office printer left a page out.", affected_clients=[str(rosa.pk)]),
+        report_form_data(description="Rosarita office printer left a page out.", affected_clients=[str(rosa.pk)]),
     )
     assert Incident.objects.count() == 1
 
 
 def test_later_free_text_naming_an_affected_client_is_refused(intake, security_officer):
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     rosa = make_client(intake, first_name="Rosa", last_name="Alvarez", ssn="219870023")
     incident = actions.report_incident(
@@ -267,7 +253,7 @@ def test_later_free_text_naming_an_affected_client_is_refused(intake, security_o
 
 
 def test_the_picker_searches_only_the_reporters_own_clients_as_they_type(client_for, intake, other_intake):
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
 
     ours = make_client(intake, first_name="Quentin", last_name="Zorro", ssn="219870021")
     make_client(intake, first_name="Anna", last_name="Bell", ssn="219870022")
@@ -288,7 +274,7 @@ def test_the_picker_searches_only_the_reporters_own_clients_as_they_type(client_
 def test_the_picker_offers_matches_as_the_reporter_types(page, intake):
     from playwright.sync_api import expect
 
-    from tests.clients.helpers import make_client
+    from tests.builders.clients import make_client
     from tests.conftest import sign_in_in_browser
 
     ours = make_client(intake, first_name="Quentin", last_name="Zorro", ssn="219870031")
@@ -296,7 +282,7 @@ def test_the_picker_offers_matches_as_the_reporter_types(page, intake):
     page.goto(reverse("incidents:report"))
     page.get_by_label("Lost or stolen device").check()
     page.get_by_label("What happened?").fill("Laptop left on the bus.")
-    page.get_by_label("When did it happen?").fill((timezone.localtime() - timedelta(hours=3)).strftime(FMT))
+    page.get_by_label("When did it happen?").fill((timezone.localtime() - timedelta(hours=3)).strftime(FORM_TIME))
     page.get_by_label("Find affected clients (optional)").press_sequentially("QZ")
     page.get_by_label(f"{ours.reference} · Q. Z.").check()
     page.get_by_role("button", name="Send report").click()

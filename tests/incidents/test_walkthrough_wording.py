@@ -8,13 +8,13 @@ from django.core import mail
 from django.urls import reverse
 
 from incidents.models import Incident, RecipientRole
-from tests.incidents.test_report import form_data
+from tests.builders.incidents import report_form_data
 
 pytestmark = pytest.mark.django_db
 
 
 def report(client):
-    return client.post(reverse("incidents:report"), form_data())
+    return client.post(reverse("incidents:report"), report_form_data())
 
 
 def test_the_timeline_says_reported_once(client_for, intake, security_officer):

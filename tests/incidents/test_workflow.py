@@ -13,38 +13,9 @@ from django.utils import timezone
 from incidents import actions
 from incidents.deadlines import deadlines_for
 from incidents.models import TRANSITIONS, Determination, Incident, Severity, Status, TimelineEntry
-from tests.incidents.support import report
+from tests.builders.incidents import ready_to_close, report, walk_to
 
 pytestmark = pytest.mark.django_db
-
-
-def walk_to(incident, user, status):
-    order = [Status.REPORTED, Status.TRIAGED, Status.CONTAINED, Status.CORRECTIVE_ACTION, Status.CLOSED]
-    for target in order[order.index(incident.status) + 1 : order.index(status) + 1]:
-        incident = actions.move_incident(acting_user=user, incident=incident, to_status=target)
-    return incident
-
-
-def ready_to_close(incident, officer):
-    """Assessed, and one corrective action done by its owner (the reporter) and verified by ``officer``."""
-    actions.record_assessment(
-        acting_user=officer,
-        incident=incident,
-        determination=Determination.NOT_BREACH,
-        affected_count=0,
-        affected_state="WA",
-        summary="Laptop was encrypted and recovered the same day.",
-    )
-    action = actions.add_corrective_action(
-        acting_user=officer,
-        incident=incident,
-        what="Enable remote wipe on all laptops",
-        owner=incident.reporter,
-        due_on=timezone.localdate() + timedelta(days=7),
-    )
-    actions.complete_corrective_action(acting_user=incident.reporter, action=action)
-    actions.verify_corrective_action(acting_user=officer, action=action)
-    return action
 
 
 def test_status_moves_follow_the_table_and_each_is_on_the_timeline(intake, security_officer):

@@ -20,9 +20,10 @@ from hmis.models import Agency, Notice, User
 from hmis.tasks import email_for
 from sharing import actions
 from sharing.models import Share
+from tests.builders.clients import make_client
+from tests.builders.factories import TOTP_KEY
+from tests.builders.sharing import care_release, housing_share
 from tests.conftest import verified_session
-from tests.factories import TOTP_KEY
-from tests.sharing.share_fixtures import canary_client, care_release, housing_share
 
 
 def signed_in(user):
@@ -85,15 +86,15 @@ def assert_every_escalation_link_opens():
 def test_every_link_of_a_referral_life_opens_for_its_recipient(
     intake, supervisor, other_intake, other_supervisor, eastside, system_admin
 ):
-    accepted_client = canary_client(intake)
+    accepted_client = make_client(intake)
     care_release(intake, supervisor, accepted_client, eastside)
     actions.accept_share(acting_user=other_intake, share=housing_share(intake, accepted_client, eastside))
-    declined_client = canary_client(intake, first_name="Ada")
+    declined_client = make_client(intake, first_name="Ada")
     care_release(intake, supervisor, declined_client, eastside)
     actions.decline_share(
         acting_user=other_supervisor, share=housing_share(intake, declined_client, eastside), note="No vacancy."
     )
-    withdrawn_client = canary_client(intake, first_name="Bea")
+    withdrawn_client = make_client(intake, first_name="Bea")
     care_release(intake, supervisor, withdrawn_client, eastside)
     actions.withdraw_share(acting_user=intake, share=housing_share(intake, withdrawn_client, eastside))
     actions.report_pressure(acting_user=intake)

@@ -7,10 +7,7 @@ from django.urls import reverse
 
 from sharing import actions
 from sharing.models import Release
-from tests.sharing import release_fixtures
-from tests.sharing.release_fixtures import PDF, record, upload
-
-harbor_client = release_fixtures.harbor_client
+from tests.builders.sharing import PDF, record, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,11 @@ from sharing.consent import ConsentAnswer, check_consent
 from sharing.models import DataCategory as C
 from sharing.models import Purpose as P
 from sharing.models import Release
-from tests.factories import AgencyFactory
-from tests.sharing import release_fixtures
-from tests.sharing.release_fixtures import active_release, force_window, new_client, record
+from tests.builders.clients import new_client
+from tests.builders.factories import AgencyFactory
+from tests.builders.sharing import active_release, force_window, record
 
 pytestmark = pytest.mark.django_db
-harbor_client = release_fixtures.harbor_client
-second_supervisor = release_fixtures.second_supervisor
 
 START = timezone.now().replace(microsecond=0) - datetime.timedelta(days=1)
 END = START + datetime.timedelta(days=30)

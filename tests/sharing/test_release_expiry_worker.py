@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from sharing.consent import check_consent
 from sharing.models import Release
-from tests.sharing.release_fixtures import active_release, force_window, new_client
+from tests.builders.clients import new_client
+from tests.builders.sharing import active_release, force_window
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -14,11 +14,10 @@ from hmis.models import AccessEvent
 from sharing import actions
 from sharing import evidence as evidence_store
 from sharing.models import Release
-from tests.sharing import release_fixtures
-from tests.sharing.release_fixtures import JPEG, PDF, PNG, active_release, day, new_client, record, upload
+from tests.builders.clients import new_client
+from tests.builders.sharing import JPEG, PDF, PNG, active_release, day, record, upload
 
 pytestmark = pytest.mark.django_db
-harbor_client = release_fixtures.harbor_client
 
 
 def form_data(eastside, **overrides):
@@ -101,7 +100,7 @@ def test_bad_input_gets_a_clear_message_and_saves_nothing(
 
 
 def test_an_unverified_agency_cannot_be_named_for_care_coordination(intake, harbor_client):
-    from tests.factories import AgencyFactory
+    from tests.builders.factories import AgencyFactory
 
     unverified = AgencyFactory(slug="unverified", name="Unverified Shelter", verified_at=None)
     with pytest.raises(Exception) as error:
@@ -111,7 +110,7 @@ def test_an_unverified_agency_cannot_be_named_for_care_coordination(intake, harb
 
 
 def test_the_form_does_not_offer_unverified_agencies(client_for, intake, harbor_client, eastside):
-    from tests.factories import AgencyFactory
+    from tests.builders.factories import AgencyFactory
 
     AgencyFactory(slug="unverified", name="Unverified Shelter", verified_at=None)
     page = client_for(intake).get(reverse("sharing:release-create", args=[harbor_client.pk])).content.decode()

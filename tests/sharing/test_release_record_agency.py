@@ -23,8 +23,9 @@ from hmis.models import AccessEvent
 from sharing import actions
 from sharing.consent import check_consent
 from sharing.models import DataCategory, Disclosure, Purpose, Release, ReleaseStatusChange, Share, StatusChange
-from tests.clients.helpers import make_enrollment
-from tests.sharing.share_fixtures import CANARY_SSN, HOUSING, canary_client, care_release, outside_release
+from tests.builders.clients import make_client, make_enrollment
+from tests.builders.sharing import HOUSING, care_release, outside_release
+from tests.canaries import CANARY_SSN
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +98,7 @@ def test_seen_scenario_a_partner_holding_a_referral_cannot_take_consent_and_revo
 ):
     harbor_intake, harbor_supervisor = client_for(intake), client_for(supervisor)
     east_intake, east_supervisor = client_for(other_intake), client_for(other_supervisor)
-    client = canary_client(intake)
+    client = make_client(intake)
 
     # Harbor takes the client's consent for eastside and refers them.
     form = {**broad_release_form(), "all_partners": "", "recipient_agencies": [str(eastside.pk)]}
@@ -143,7 +144,7 @@ def test_a_release_another_agency_obtained_never_covers_the_record_agencys_refer
     """The seen gate failure on its own: eastside's release (left from before
     the fix) is active, harbor's is revoked; harbor's referral is refused and
     eastside's referral page and reveal answer 404."""
-    client = canary_client(intake)
+    client = make_client(intake)
     harbors = care_release(intake, supervisor, client, eastside)
     first = actions.send_share(
         acting_user=intake, client=client, to_agency=eastside, purpose=Purpose.HOUSING_PLACEMENT, categories=HOUSING
@@ -165,7 +166,7 @@ def test_a_release_another_agency_obtained_never_covers_the_record_agencys_refer
 def test_the_gate_counts_only_releases_the_disclosing_agency_obtained(
     intake, supervisor, other_intake, other_supervisor, eastside
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     foreign = recorded_the_old_way(client, eastside, other_intake, other_supervisor)
     ask = {"client": client, "categories": HOUSING, "purpose": Purpose.HOUSING_PLACEMENT, "recipient_agency": eastside}
 
@@ -186,7 +187,7 @@ def test_the_gate_counts_only_releases_the_disclosing_agency_obtained(
 def test_the_disclosure_form_neither_offers_nor_accepts_another_agencys_additional_release(
     client_for, intake, other_intake, other_supervisor, eastside
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     foreign = recorded_the_old_way(
         client,
         eastside,
@@ -233,7 +234,7 @@ def test_the_outside_disclosure_is_recorded_under_the_record_agencys_own_release
 ):
     """With both agencies' additional releases naming the same recipient, the
     gate answers with harbor's, never eastside's (which covers more)."""
-    client = canary_client(intake)
+    client = make_client(intake)
     recorded_the_old_way(
         client,
         eastside,
@@ -272,7 +273,7 @@ def test_the_outside_disclosure_is_recorded_under_the_record_agencys_own_release
 def test_a_release_expiring_between_the_send_and_the_opening_ends_access(
     client_for, intake, supervisor, other_intake, other_supervisor, eastside
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     # Eastside's release (from before the fix) would outlive harbor's by a year.
     recorded_the_old_way(client, eastside, other_intake, other_supervisor)
     harbors = care_release(intake, supervisor, client, eastside)
@@ -316,9 +317,9 @@ RELEASE_PAGES = [
 def partner_world(intake, supervisor, other_intake, other_supervisor, eastside):
     """A harbor client referred to eastside, with harbor's own releases (one
     pending with evidence, one active) and eastside's release from before the fix."""
-    from tests.sharing.release_fixtures import PNG, upload
+    from tests.builders.sharing import PNG, upload
 
-    client = canary_client(intake)
+    client = make_client(intake)
     active = care_release(intake, supervisor, client, eastside)
     pending = actions.record_release(
         acting_user=intake,
@@ -407,7 +408,7 @@ def test_the_actions_refuse_a_partner_whatever_the_view(
 
 
 def test_a_release_is_always_obtained_by_the_record_agency(intake, other_intake, eastside):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = Release(
         client=client,
         obtaining_agency=eastside,
@@ -482,7 +483,7 @@ def test_the_referral_page_asks_the_gate_on_every_opening(client_for, intake, ot
 def test_the_record_agency_sees_and_revokes_a_release_another_agency_recorded(
     client_for, intake, supervisor, other_intake, other_supervisor, eastside
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     foreign = recorded_the_old_way(client, eastside, other_intake, other_supervisor)
     grant_client_access(group_or_user=eastside.group, client=client)
     harbor_intake = client_for(intake)
@@ -506,7 +507,7 @@ def test_the_record_agency_sees_and_revokes_a_release_another_agency_recorded(
 def test_a_pending_release_another_agency_recorded_cannot_be_approved(
     client_for, intake, supervisor, other_intake, eastside
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     foreign = recorded_the_old_way(client, eastside, other_intake)
     with pytest.raises(ValidationError):
         actions.approve_release(acting_user=supervisor, release=foreign)
@@ -526,8 +527,8 @@ def migration():
 def test_the_migration_revokes_releases_another_agency_recorded_and_ends_what_they_allowed(
     client_for, intake, supervisor, other_intake, other_supervisor, eastside
 ):
-    client = canary_client(intake)
-    other_client = canary_client(intake, first_name="Other")
+    client = make_client(intake)
+    other_client = make_client(intake, first_name="Other")
     harbors = care_release(intake, supervisor, other_client, eastside)
     foreign_active = recorded_the_old_way(client, eastside, other_intake, other_supervisor)
     foreign_pending = recorded_the_old_way(client, eastside, other_intake, categories=["contact"])

@@ -13,13 +13,10 @@ from django.utils import timezone
 from clients.models import ClientGroupObjectPermission
 from sharing import actions
 from sharing.models import IllegalTransition, Release, ReleaseStatusChange, Share
-from tests.sharing import release_fixtures
-from tests.sharing.release_fixtures import active_release, force_window, record
-from tests.sharing.share_fixtures import canary_client, care_release, housing_share
+from tests.builders.clients import make_client
+from tests.builders.sharing import active_release, care_release, force_window, housing_share, record
 
 pytestmark = pytest.mark.django_db
-harbor_client = release_fixtures.harbor_client
-second_supervisor = release_fixtures.second_supervisor
 S = Release.Status
 
 
@@ -203,7 +200,7 @@ def test_end_release_only_ends(intake, supervisor, harbor_client, eastside):
 @pytest.fixture
 def referred(intake, supervisor, eastside):
     """An active release naming eastside and a live referral to eastside under it."""
-    client = canary_client(intake)
+    client = make_client(intake)
     release = care_release(intake, supervisor, client, eastside)
     share = housing_share(intake, client, eastside)
     assert has_grant(client, eastside)

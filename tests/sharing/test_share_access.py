@@ -12,21 +12,16 @@ from clients.models import ClientGroupObjectPermission
 from hmis.models import AccessEvent, Agency
 from sharing import actions, tasks
 from sharing.models import DataCategory, Purpose, Release, Share
-from tests.sharing.share_fixtures import (
-    CANARY_ADDRESS,
-    CANARY_FIRST,
-    CANARY_PHONE,
-    canary_client,
-    care_release,
-    housing_share,
-)
+from tests.builders.clients import make_client
+from tests.builders.sharing import care_release, housing_share
+from tests.canaries import CANARY_ADDRESS, CANARY_FIRST, CANARY_PHONE
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def setup(intake, supervisor, eastside):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = care_release(
         intake,
         supervisor,
@@ -167,7 +162,7 @@ def test_the_sweep_removes_a_grant_left_behind(intake, eastside, setup):
     from clients.actions import grant_client_access
 
     client, release, share = setup
-    other = canary_client(intake, first_name="Other", ssn=None, ssn_data_quality=99)
+    other = make_client(intake, first_name="Other", ssn=None, ssn_data_quality=99)
     # A grant with no share behind it (a lost message, a manual mistake).
     grant_client_access(group_or_user=eastside.group, client=other)
     # And a grant whose release ran out by date (the expiry job has not run yet).
@@ -264,7 +259,7 @@ def test_the_recipient_cannot_reveal_a_field_outside_the_shared_categories(
 def test_the_partners_dashboard_lists_referrals_to_answer_in_plain_words(
     client_for, intake, supervisor, eastside, other_intake
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside)
     shared = housing_share(intake, client, eastside)
     page = client_for(other_intake).get("/").content.decode()

@@ -9,7 +9,8 @@ from django.urls import reverse
 from hmis.models import AccessEvent
 from sharing import actions
 from sharing.models import DataCategory, Disclosure, Purpose
-from tests.sharing.share_fixtures import canary_client, care_release, outside_release
+from tests.builders.clients import make_client
+from tests.builders.sharing import care_release, outside_release
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def disclose(user, client, release, **overrides):
 
 
 def test_a_disclosure_under_an_additional_release_is_logged_and_in_the_access_history(client_for, intake, supervisor):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = outside_release(intake, supervisor, client, "Seattle Housing Authority")
     disclosure = disclose(intake, client, release)
     assert disclosure.recipient == "Seattle Housing Authority" and disclosure.release == release
@@ -37,7 +38,7 @@ def test_a_disclosure_under_an_additional_release_is_logged_and_in_the_access_hi
 
 
 def test_refused_for_a_category_the_release_does_not_cover(intake, supervisor):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = outside_release(intake, supervisor, client, "Seattle Housing Authority")
     with pytest.raises(ValidationError) as refused:
         disclose(intake, client, release, categories=[DataCategory.HEALTH_DISABILITY])
@@ -47,7 +48,7 @@ def test_refused_for_a_category_the_release_does_not_cover(intake, supervisor):
 
 
 def test_refused_for_a_purpose_the_release_does_not_cover(intake, supervisor):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = outside_release(intake, supervisor, client, "Seattle Housing Authority")
     with pytest.raises(ValidationError):
         disclose(intake, client, release, purpose=Purpose.COUNSELING)
@@ -55,7 +56,7 @@ def test_refused_for_a_purpose_the_release_does_not_cover(intake, supervisor):
 
 
 def test_refused_under_a_care_coordination_release(intake, supervisor, eastside):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = care_release(intake, supervisor, client, eastside)
     with pytest.raises(ValidationError) as refused:
         disclose(intake, client, release)
@@ -63,7 +64,7 @@ def test_refused_under_a_care_coordination_release(intake, supervisor, eastside)
 
 
 def test_refused_once_the_release_is_revoked(intake, supervisor):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = outside_release(intake, supervisor, client, "Seattle Housing Authority")
     actions.revoke_release(acting_user=intake, release=release, reason="The client asked")
     release.refresh_from_db()
@@ -73,7 +74,7 @@ def test_refused_once_the_release_is_revoked(intake, supervisor):
 
 
 def test_recording_through_the_page(client_for, intake, supervisor):
-    client = canary_client(intake)
+    client = make_client(intake)
     release = outside_release(intake, supervisor, client, "Seattle Housing Authority")
     url = reverse("sharing:disclosure-create", args=[client.pk])
     http = client_for(intake)

@@ -6,7 +6,9 @@ from django.urls import reverse
 from hmis.models import Notice
 from hmis.tasks import email_for
 from sharing import actions
-from tests.sharing.share_fixtures import CANARIES, canary_client, care_release, housing_share
+from tests.builders.clients import make_client
+from tests.builders.sharing import care_release, housing_share
+from tests.canaries import CANARIES, CANARY_ADDRESS, CANARY_FIRST, CANARY_LAST
 
 
 def assert_no_pii(text):
@@ -18,7 +20,7 @@ def assert_no_pii(text):
 def test_the_recipient_staff_get_a_notice_without_pii(
     intake, supervisor, other_intake, other_supervisor, other_security_officer, eastside
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside)
     share = housing_share(intake, client, eastside)
     notices = Notice.objects.filter(text__contains=share.reference)
@@ -49,7 +51,7 @@ def test_a_real_worker_mails_the_referral_notice_with_no_pii(
     smtp_sink, celery_worker_factory, intake, supervisor, other_intake, eastside
 ):
     celery_worker_factory({"EMAIL_HOST": smtp_sink.host, "EMAIL_PORT": str(smtp_sink.port)})
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside)
     share = housing_share(intake, client, eastside)
     [mail] = smtp_sink.wait_for(1)
@@ -70,10 +72,10 @@ def test_a_real_worker_mails_the_system_admin_about_an_external_request(
     celery_worker_factory({"EMAIL_HOST": smtp_sink.host, "EMAIL_PORT": str(smtp_sink.port)})
     found = actions.record_external_request(
         acting_user=intake,
-        requester_name="Zebediah Quillfeather",
+        requester_name=f"{CANARY_FIRST} {CANARY_LAST}",
         requester_type="law_enforcement",
         channel="phone",
-        what_was_asked="About 77 Canary Lane",
+        what_was_asked=f"About {CANARY_ADDRESS}",
     )
     [mail] = smtp_sink.wait_for(1)
     assert mail["to"] == [system_admin.email]

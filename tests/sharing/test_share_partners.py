@@ -9,7 +9,7 @@ from hmis import actions as hmis_actions
 from hmis.models import Agency
 from sharing import actions
 from sharing.models import PartnerContact
-from tests.factories import AgencyFactory
+from tests.builders.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
 

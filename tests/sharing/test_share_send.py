@@ -10,15 +10,16 @@ from clients.models import ClientGroupObjectPermission
 from hmis.models import Agency
 from sharing import actions
 from sharing.models import PURPOSE_DEFAULT_CATEGORIES, DataCategory, Purpose, Share
-from tests.factories import AgencyFactory
-from tests.sharing.share_fixtures import HOUSING, canary_client, care_release, housing_share
+from tests.builders.clients import make_client
+from tests.builders.factories import AgencyFactory
+from tests.builders.sharing import HOUSING, care_release, housing_share
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def client_with_release(intake, supervisor, eastside):
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside)
     return client
 
@@ -46,7 +47,7 @@ def test_intake_sends_a_housing_referral_and_the_partner_gets_a_grant(intake, ea
 
 
 def test_a_category_beyond_the_purpose_default_needs_a_justification(intake, supervisor, eastside):
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside, categories=[*HOUSING, DataCategory.INCOME_BENEFITS])
     with pytest.raises(ValidationError) as refused:
         housing_share(intake, client, eastside, categories=[*HOUSING, DataCategory.INCOME_BENEFITS], justification=" ")
@@ -68,7 +69,7 @@ def test_the_default_categories_need_no_justification(intake, eastside, client_w
 
 
 def test_refused_when_the_release_does_not_cover_a_category(intake, supervisor, eastside):
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside, categories=[DataCategory.IDENTITY, DataCategory.CONTACT])
     with pytest.raises(ValidationError) as refused:
         housing_share(intake, client, eastside)
@@ -93,7 +94,7 @@ def test_refused_when_the_release_does_not_cover_the_purpose(intake, eastside, c
 
 def test_refused_when_the_release_names_another_agency(intake, supervisor, eastside):
     northside = AgencyFactory(slug="northside", name="Northside Services")
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside)
     with pytest.raises(ValidationError) as refused:
         housing_share(intake, client, northside)
@@ -101,7 +102,7 @@ def test_refused_when_the_release_names_another_agency(intake, supervisor, easts
 
 
 def test_refused_without_any_release(intake, eastside):
-    client = canary_client(intake)
+    client = make_client(intake)
     with pytest.raises(ValidationError):
         housing_share(intake, client, eastside)
     assert not Share.objects.exists()
@@ -154,7 +155,7 @@ def test_security_officer_cannot_send(security_officer, eastside, client_with_re
 
 
 def test_the_page_shows_the_gate_refusal_with_a_link_to_record_a_release(client_for, intake, eastside):
-    client = canary_client(intake)
+    client = make_client(intake)
     response = client_for(intake).post(
         reverse("sharing:share-create", args=[client.pk]),
         {"to_agency": eastside.pk, "purpose": "housing_placement", "categories": HOUSING},
@@ -168,7 +169,7 @@ def test_the_page_shows_the_gate_refusal_with_a_link_to_record_a_release(client_
 
 def test_the_page_lists_only_verified_active_partners(client_for, intake, eastside, system_admin, lead_org):
     AgencyFactory(slug="unverified", name="Unverified Agency", verified_at=None)
-    client = canary_client(intake)
+    client = make_client(intake)
     body = client_for(intake).get(reverse("sharing:share-create", args=[client.pk])).content.decode()
     assert eastside.name in body
     assert "Unverified Agency" not in body
@@ -197,7 +198,7 @@ def test_the_justification_error_is_shown_on_the_page(client_for, intake, eastsi
 
 
 def test_the_client_page_offers_a_referral_to_its_own_agency(client_for, intake, security_officer):
-    client = canary_client(intake)
+    client = make_client(intake)
     url = reverse("clients:detail", args=[client.pk])
     assert 'id="send-referral"' in client_for(intake).get(url).content.decode()
     assert 'id="send-referral"' not in client_for(security_officer).get(url).content.decode()

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from sharing.models import PURPOSE_DEFAULT_CATEGORIES, Purpose, Share
-from tests.sharing.release_fixtures import harbor_client, record  # noqa: F401  (a fixture)
-from tests.sharing.share_fixtures import canary_client, care_release
+from tests.builders.clients import make_client
+from tests.builders.sharing import care_release, record
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def ticked(page):
 def test_sending_a_referral_with_nothing_ticked_ticks_the_purpose_minimum_and_sends_nothing(
     client_for, intake, supervisor, eastside
 ):
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside)
     url = reverse("sharing:share-create", args=[client.pk])
     response = client_for(intake).post(url, {"to_agency": eastside.pk, "purpose": Purpose.COUNSELING})

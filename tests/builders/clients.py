@@ -1,19 +1,18 @@
-"""Client data for tests, built with the real actions."""
+"""Clients, projects and enrolments for tests, made through the real actions."""
 
 import datetime
 
 from clients import actions
 from clients.hud import ProjectType
-
-# Canary values: distinctive strings that must never appear outside their
-# encrypted columns (database dump, audit rows, logs, URLs, titles).
-CANARY_FIRST = "Quillionaire"
-CANARY_LAST = "Zebrafinchley"
-CANARY_SSN = "219873456"
-CANARY_PHONE = "555-867-5309"
-CANARY_EMAIL = "canary.client@example.org"
-CANARY_ADDRESS = "42 Wallaby Way Canaryville"
-CANARY_DOB = datetime.date(1983, 7, 19)
+from tests.canaries import (
+    CANARY_ADDRESS,
+    CANARY_DOB,
+    CANARY_EMAIL,
+    CANARY_FIRST,
+    CANARY_LAST,
+    CANARY_PHONE,
+    CANARY_SSN,
+)
 
 
 def client_values(**overrides):
@@ -37,7 +36,21 @@ def client_values(**overrides):
 
 
 def make_client(user, **overrides):
+    """A client carrying every canary value (``tests/canaries.py``)."""
     return actions.create_client(acting_user=user, **client_values(**overrides))
+
+
+def new_client(user, **values):
+    """A client with a name only (no SSN, birth date or contact details)."""
+    defaults = {
+        "first_name": "Rowan",
+        "last_name": "Testperson",
+        "name_data_quality": 1,
+        "ssn_data_quality": 99,
+        "dob_data_quality": 99,
+        "race_ethnicity": [99],
+    }
+    return actions.create_client(acting_user=user, **{**defaults, **values})
 
 
 def make_project(user, name="Harbor Shelter", project_type=ProjectType.ES_ENTRY_EXIT):
