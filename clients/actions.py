@@ -7,16 +7,30 @@ records an access event where client data was touched. Values are never
 logged or put in an exception message.
 """
 
+import datetime
+import json
+
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from clients import hud, queries
+from clients import hud, matching, queries
 from clients.masking import REVEALABLE
-from clients.models import Assessment, Client, Enrollment, PossibleDuplicate, Project
+from clients.models import (
+    Assessment,
+    Client,
+    ClientMerge,
+    ClientUserObjectPermission,
+    Enrollment,
+    PossibleDuplicate,
+    Project,
+)
+from clients.signals import clients_merged, clients_unmerged
 from clients.validation import (
     IDENTIFYING_FIELDS,
     VAWA_MESSAGE,
@@ -125,7 +139,9 @@ def create_client(*, acting_user, **values) -> Client:
     A victim service provider's records are de-identified: any identifying
     value is refused. Choosing "anonymous" erases identifying values typed
     before. A strong match with a record the user may not see (and that is
-    not confidential) goes to the duplicate-review list; the user is not told.
+    not confidential) goes to the system admin's duplicate-review list; the
+    user is not told. A strong match within the agency (shown by the search,
+    created anyway) goes to the agency's supervisors' list.
     """
     client = check_new_client(acting_user=acting_user, **values)
     with acting_as(acting_user):
@@ -134,7 +150,10 @@ def create_client(*, acting_user, **values) -> Client:
             # The creator is named on a confidential record; supervisors add others.
             assign_perm(VIEW_PERM, acting_user, client)
         record_access(actor=acting_user, action=AccessEvent.Action.CREATE, subject=client, reason="intake")
-        for match in queries.hidden_strong_matches(acting_user, client):
+        matches = queries.hidden_strong_matches(acting_user, client) + queries.own_agency_strong_matches(
+            acting_user, client
+        )
+        for match in matches:
             PossibleDuplicate.objects.get_or_create(
                 new_client=client,
                 existing_client_id=match.client.pk,
@@ -155,18 +174,25 @@ def update_client(*, acting_user, client, **changes) -> Client:
     client = Client.objects.select_for_update().select_related("owning_agency").get(pk=client.pk)
     changes = _clean_values(changes)
     changed = [name for name, value in changes.items() if getattr(client, name) != value]
-    for name, value in changes.items():
-        setattr(client, name, value)
-    if client.is_anonymous:
-        _deidentify(client)
-    client.refresh_indexes()
-    client.full_clean()
+    _write_values(client, changes)
     with acting_as(acting_user):
         client.save()
         if client.confidential and "confidential" in changed:
             assign_perm(VIEW_PERM, acting_user, client)
         record_access(actor=acting_user, action=AccessEvent.Action.EDIT, subject=client, fields=sorted(changed))
     return client
+
+
+def _write_values(client, values):
+    """The one write path of a client's values (an edit, a merge, its undo):
+    anonymous records stay de-identified, the blind indexes (the name
+    neighbours too) are rebuilt from the new values, and the record is validated."""
+    for name, value in values.items():
+        setattr(client, name, value)
+    if client.is_anonymous:
+        _deidentify(client)
+    client.refresh_indexes()
+    client.full_clean()
 
 
 def record_client_opened(*, acting_user, client) -> None:
@@ -411,3 +437,225 @@ def resolve_possible_duplicate(*, acting_user, duplicate, status) -> PossibleDup
     with acting_as(acting_user):
         duplicate.save()
     return duplicate
+
+
+# --- Merging duplicates -----------------------------------------------------------------------
+
+# The values a merge takes from one record or the other, in groups that go
+# together (a name with its data quality, a birth date with its year).
+MERGE_GROUPS = {
+    "name": ("first_name", "middle_name", "last_name", "name_suffix", "name_data_quality"),
+    "ssn": ("ssn", "ssn_data_quality"),
+    "dob": ("dob", "dob_data_quality", "birth_year"),
+    "race_ethnicity": ("race_ethnicity",),
+    "sex": ("sex",),
+    "veteran_status": ("veteran_status",),
+    "phone": ("phone",),
+    "email": ("email",),
+    "last_permanent_address": ("last_permanent_address",),
+}
+KEEP, TAKE = "kept", "merged"
+ACCESS_EVENT_LABEL = "hmis.accessevent"
+
+
+def _plain_values(client) -> dict:
+    values = {name: getattr(client, name) for name in CLIENT_FIELDS}
+    values["dob"] = values["dob"].isoformat() if values["dob"] else None
+    return values
+
+
+def _values_from_plain(values: dict) -> dict:
+    values = dict(values)
+    values["dob"] = datetime.date.fromisoformat(values["dob"]) if values.get("dob") else None
+    return values
+
+
+def _lock_pair(first_id, second_id):
+    """Both records, locked in a stable order (two merges never deadlock)."""
+    rows = Client.objects.select_for_update().filter(pk__in=[first_id, second_id]).order_by("pk")
+    found = {c.pk: c for c in rows}
+    if len(found) != 2:
+        raise Http404
+    return found[first_id], found[second_id]
+
+
+def _require_may_merge(user, kept, merged):
+    """A supervisor merges two records of their own agency that they may see;
+    across agencies only the system admin merges. Others' records: 404."""
+    _require(user, permissions.REVIEW_DUPLICATES)
+    if not queries.is_system_admin(user):
+        for client in (kept, merged):
+            _require_visible(user, client)
+            if client.owning_agency_id != user.agency_id:
+                raise Http404
+    for client in (kept, merged):
+        if client.merged_into_id:
+            raise ValidationError("One of these records was already merged into another.")
+        if client.retained_deidentified_at:
+            raise ValidationError("A record de-identified under the retention policy cannot be merged.")
+
+
+def _repoint(queryset, **to) -> list:
+    ids = list(queryset.values_list("pk", flat=True))
+    if ids:
+        queryset.model.objects.filter(pk__in=ids).update(**to)
+    return [str(pk) for pk in ids]
+
+
+def _move_named_staff(kept, merged) -> list:
+    """Move the named-staff rows of ``merged`` that ``kept`` lacks (one row per person and record)."""
+    already = ClientUserObjectPermission.objects.filter(content_object=kept).values("user_id")
+    return _repoint(
+        ClientUserObjectPermission.objects.filter(content_object=merged).exclude(user_id__in=already),
+        content_object=kept,
+    )
+
+
+def _pair_of(kept, merged):
+    return (
+        PossibleDuplicate.objects.select_for_update()
+        .filter(
+            Q(new_client=kept, existing_client=merged) | Q(new_client=merged, existing_client=kept),
+        )
+        .first()
+    )
+
+
+@transaction.atomic
+def merge_clients(*, acting_user, kept, merged, choices) -> ClientMerge:
+    """Merge the duplicate record ``merged`` into ``kept``.
+
+    ``choices`` maps a ``MERGE_GROUPS`` name to ``"kept"`` or ``"merged"``:
+    whose value the kept record ends with (the kept record's by default).
+
+    1. Permission: a supervisor, both records of their agency; the system admin
+       across agencies (the kept record's agency owns the result).
+    2. The chosen values are written through the edit's write path (blind
+       indexes rebuilt). A confidential record stays confidential.
+    3. Enrollments (with their assessments), named staff and access events
+       move to ``kept``; ``clients_merged`` lets sharing (releases, referrals
+       and the grants that follow them, disclosures) and incidents move
+       theirs. Every moved id is kept on the ``ClientMerge``.
+    4. ``merged`` becomes a tombstone: its values stay encrypted for an undo,
+       its blind indexes are cleared, no scope or search returns it.
+    5. The possible-duplicate pair is resolved as the same person; both
+       records' access histories show the merge.
+    """
+    unknown = set(choices) - set(MERGE_GROUPS)
+    if unknown:
+        raise ValueError(f"not merge groups: {sorted(unknown)}")
+    if any(choice not in (KEEP, TAKE) for choice in choices.values()):
+        raise ValidationError("Choose, for each value, the record to keep it from.")
+    if kept.pk == merged.pk:
+        raise ValidationError("Choose two different records.")
+    kept, merged = _lock_pair(kept.pk, merged.pk)
+    _require_may_merge(acting_user, kept, merged)
+    now = timezone.now()
+    taken = sorted(group for group, choice in choices.items() if choice == TAKE)
+    merge = ClientMerge(
+        kept=kept,
+        merged=merged,
+        merged_by=acting_user,
+        merged_at=now,
+        choices={group: choices.get(group, KEEP) for group in MERGE_GROUPS},
+        kept_before=json.dumps(_plain_values(kept)),
+    )
+    values = {name: getattr(merged, name) for group in taken for name in MERGE_GROUPS[group]}
+    values["confidential"] = kept.confidential or merged.confidential
+    _write_values(kept, values)
+    with acting_as(acting_user):
+        kept.save()
+        merge.save()
+        moved = {
+            "clients.enrollment": _repoint(Enrollment.objects.filter(client=merged), client=kept),
+            "clients.clientuserobjectpermission": _move_named_staff(kept, merged),
+            ACCESS_EVENT_LABEL: [
+                int(pk)
+                for pk in _repoint(
+                    AccessEvent.objects.filter(subject_type="clients.client", subject_id=merged.pk),
+                    subject_id=kept.pk,
+                )
+            ],
+        }
+        for _receiver, rows in clients_merged.send(sender=Client, kept=kept, merged=merged, merge=merge):
+            moved.update(rows or {})
+        merge.moved = moved
+        merge.duplicate = _pair_of(kept, merged)
+        merge.save(update_fields=["moved", "duplicate"])
+        merged.merged_into = kept
+        merged.merged_at = now
+        for column in (*matching.INDEX_COLUMNS, matching.NEIGHBOUR_COLUMN):
+            setattr(merged, column, None)
+        merged.save()
+        if merge.duplicate and merge.duplicate.status == PossibleDuplicate.Status.OPEN:
+            merge.duplicate.status = PossibleDuplicate.Status.DUPLICATE
+            merge.duplicate.resolved_by = acting_user
+            merge.duplicate.resolved_at = now
+            merge.duplicate.save()
+        detail = f"{merged.reference} merged into {kept.reference}"
+        for client in (kept, merged):
+            record_access(
+                actor=acting_user, action=AccessEvent.Action.MERGE, subject=client, fields=taken, detail=detail
+            )
+    return merge
+
+
+def merge_undo_deadline(merge):
+    return merge.merged_at + datetime.timedelta(days=settings.HMIS_MERGE_UNDO_DAYS)
+
+
+@transaction.atomic
+def unmerge_clients(*, acting_user, merge) -> ClientMerge:
+    """Undo a merge (the system admin, within ``HMIS_MERGE_UNDO_DAYS``).
+
+    The kept record gets back its values from before the merge (edits made
+    to it since are replaced), the tombstone becomes a record again with its
+    blind indexes, exactly the rows the merge moved go back (sharing and
+    incidents through ``clients_unmerged``; rows added since stay on the kept
+    record), the pair is open for review again, and both histories show it.
+    """
+    _require(acting_user, permissions.UNDO_MERGES)
+    merge = ClientMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at:
+        raise ValidationError("This merge was already undone.")
+    if timezone.now() > merge_undo_deadline(merge):
+        raise ValidationError(
+            f"A merge can be undone for {settings.HMIS_MERGE_UNDO_DAYS} days only. "
+            f"This one was made on {merge.merged_at:%Y-%m-%d} and stays."
+        )
+    kept, merged = _lock_pair(merge.kept_id, merge.merged_id)
+    if merged.merged_into_id != kept.pk:
+        raise ValidationError("This merge was already undone.")
+    if kept.merged_into_id:
+        raise ValidationError("The kept record was merged into another since: undo that merge first.")
+    now = timezone.now()
+    _write_values(kept, _values_from_plain(json.loads(merge.kept_before)))
+    merged.merged_into = None
+    merged.merged_at = None
+    merged.refresh_indexes()
+    moved = merge.moved
+    with acting_as(acting_user):
+        kept.save()
+        merged.save()
+        Enrollment.objects.filter(pk__in=moved.get("clients.enrollment", []), client=kept).update(client=merged)
+        ClientUserObjectPermission.objects.filter(
+            pk__in=moved.get("clients.clientuserobjectpermission", []), content_object=kept
+        ).update(content_object=merged)
+        AccessEvent.objects.filter(
+            pk__in=moved.get(ACCESS_EVENT_LABEL, []), subject_type="clients.client", subject_id=kept.pk
+        ).update(subject_id=merged.pk)
+        clients_unmerged.send(sender=Client, kept=kept, merged=merged, merge=merge)
+        merge.undone_by = acting_user
+        merge.undone_at = now
+        merge.save(update_fields=["undone_by", "undone_at"])
+        pair = merge.duplicate
+        if pair is not None and pair.status == PossibleDuplicate.Status.DUPLICATE:
+            # The records are two again: the pair is back on the list for a fresh review.
+            pair.status = PossibleDuplicate.Status.OPEN
+            pair.resolved_by = None
+            pair.resolved_at = None
+            pair.save()
+        detail = f"{merged.reference} separated from {kept.reference}"
+        for client in (kept, merged):
+            record_access(actor=acting_user, action=AccessEvent.Action.UNMERGE, subject=client, detail=detail)
+    return merge

@@ -303,3 +303,23 @@ class DataQualityFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("end", "The range ends before it starts: choose a later date.")
         return cleaned
+
+
+class MergeForm(forms.Form):
+    """Which record stays (``A`` or ``B``), and per value group whose value it keeps."""
+
+    SIDES = [("a", "A"), ("b", "B")]
+
+    keep = forms.ChoiceField(choices=SIDES, label="Record to keep")
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for group in groups:
+            self.fields[group] = forms.ChoiceField(choices=self.SIDES, initial="a")
+
+    def merge_choices(self) -> dict:
+        """{group: "kept" | "merged"} for ``actions.merge_clients``."""
+        keep = self.cleaned_data["keep"]
+        return {
+            name: ("kept" if value == keep else "merged") for name, value in self.cleaned_data.items() if name != "keep"
+        }

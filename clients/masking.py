@@ -182,3 +182,39 @@ def assessment_rows(assessment, viewer: Viewer):
             shown = value
         rows.append((model_field.verbose_name.capitalize(), shown))
     return rows
+
+
+MERGE_LABELS = {
+    "name": "Name",
+    "ssn": "SSN",
+    "dob": "Date of birth",
+    "race_ethnicity": "Race and ethnicity",
+    "sex": "Sex",
+    "veteran_status": "Veteran status",
+    "phone": "Phone",
+    "email": "E-mail",
+    "last_permanent_address": "Last permanent address",
+}
+
+
+def _merge_value(masked: MaskedClient, group: str) -> str:
+    demographics = dict(masked.demographics)
+    if group in ("race_ethnicity", "sex", "veteran_status"):
+        return demographics.get(MERGE_LABELS[group], HIDDEN)
+    return getattr(masked, group)
+
+
+def merge_rows(first, second, groups, viewer: Viewer):
+    """The merge page's rows: (group, label, first's masked value, second's,
+    whether the stored values are the same). Masked as on a client page."""
+    masked = [MaskedClient.of(c, viewer) for c in (first, second)]
+    return [
+        (
+            group,
+            MERGE_LABELS[group],
+            _merge_value(masked[0], group),
+            _merge_value(masked[1], group),
+            all(getattr(first, name) == getattr(second, name) for name in fields),
+        )
+        for group, fields in groups.items()
+    ]

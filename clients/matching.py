@@ -278,12 +278,13 @@ def rank(query: Pieces, ids) -> list[Ranked]:
     if not ids:
         return []
     rows = (
-        Client.objects.filter(pk__in=ids)
+        Client.objects.filter(pk__in=ids, merged_into__isnull=True)  # never a tombstone
         .select_related("owning_agency")
         .only(
             "id",
             "reference",
             "confidential",
+            "owning_agency_id",
             "owning_agency__name",
             "first_name",
             "last_name",

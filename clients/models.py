@@ -120,6 +120,13 @@ class Client(models.Model):
     # Set when the retention policy erased the identifying values (clients.retention).
     retained_deidentified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # A tombstone: merged into another record (``actions.merge_clients``). Its
+    # values stay encrypted so the merge can be undone; no scope returns it.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -346,10 +353,49 @@ class RetentionRun(models.Model):
         self.status = status
 
 
+class ClientMerge(models.Model):
+    """One merge of a duplicate record (``merged``) into the record kept.
+
+    Holds ids only: which rows moved, per model label (``moved``), and which
+    record each field's value came from (``choices``). The kept record's
+    values before the merge are PII and so encrypted (``kept_before``, JSON),
+    for an undo by the system admin within ``HMIS_MERGE_UNDO_DAYS``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kept = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    duplicate = models.ForeignKey(
+        PossibleDuplicate, null=True, blank=True, on_delete=models.SET_NULL, related_name="merges"
+    )
+    merged_by = models.ForeignKey("hmis.User", on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField()
+    # {field group: "kept" | "merged"}
+    choices = models.JSONField(default=dict)
+    # {"app.model": [row ids]}: exactly the rows repointed, for the undo.
+    moved = models.JSONField(default=dict)
+    kept_before = EncryptedTextField()
+    undone_by = models.ForeignKey("hmis.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merged"], condition=Q(undone_at__isnull=True), name="client_merge_once_per_record"
+            ),
+            models.CheckConstraint(condition=~Q(kept=models.F("merged")), name="client_merge_two_records"),
+        ]
+
+    def __str__(self):
+        return f"Client merge {self.pk}"
+
+
 register_audited(Project)
 # The index columns are derived from encrypted values: keep them out of the diff too.
 register_audited(Client, exclude=[*INDEX_COLUMNS, NEIGHBOUR_COLUMN])
 register_audited(Enrollment)
+register_audited(ClientMerge)
 register_audited(Assessment)
 register_audited(PossibleDuplicate)
 register_audited(LegalHold)

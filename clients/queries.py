@@ -51,7 +51,8 @@ def clients_visible_to(user):
             group_id=user.agency.group_id, permission__codename=VIEW_CODENAME
         )
         visible |= Q(pk__in=by_agency.values("content_object_id"))
-    return Client.objects.filter(visible)
+    # A merged-away record (a tombstone) is never returned: its kept record is.
+    return Client.objects.filter(visible, merged_into__isnull=True)
 
 
 def _own_or_named(user) -> Q:
@@ -66,7 +67,7 @@ def clients_listed_for(user):
     nothing about the client to anyone else at the partner)."""
     if not permissions.has_permission(user, permissions.VIEW_CLIENTS) or not user.agency_id:
         return Client.objects.none()
-    return Client.objects.filter(_own_or_named(user))
+    return Client.objects.filter(_own_or_named(user), merged_into__isnull=True)
 
 
 PICKER_RESULTS = 20
@@ -120,7 +121,7 @@ def get_client_for(user, client_id) -> Client:
     """
     if not permissions.has_permission(user, permissions.VIEW_CLIENTS) or not user.agency_id:
         raise Http404
-    client = Client.objects.select_related("owning_agency").filter(pk=client_id).first()
+    client = Client.objects.select_related("owning_agency").filter(pk=client_id, merged_into__isnull=True).first()
     if client is None:
         raise Http404
     if client.owning_agency_id == user.agency_id and not client.confidential:
@@ -140,6 +141,25 @@ def get_client_of_record_for(user, client_id) -> Client:
     if client.owning_agency_id != user.agency_id:
         raise Http404
     return client
+
+
+MERGE_CHAIN_LIMIT = 10
+
+
+def kept_record_for(user, client_id):
+    """The id of the record a tombstone (``client_id``) was merged into, if
+    ``user`` may see that record; else None. Follows merges of merges."""
+    target = Client.objects.filter(pk=client_id).values_list("merged_into_id", flat=True).first()
+    for _hop in range(MERGE_CHAIN_LIMIT):
+        if target is None:
+            return None
+        following = Client.objects.filter(pk=target).values_list("merged_into_id", flat=True).first()
+        if following is None:
+            break
+        target = following
+    else:
+        return None
+    return target if clients_visible_to(user).filter(pk=target).exists() else None
 
 
 def staff_named_on(client) -> list:
@@ -249,10 +269,24 @@ def projects_of(user, *, active_only=True):
     return projects.filter(is_active=True) if active_only else projects
 
 
+def is_system_admin(user) -> bool:
+    """Merges across agencies and their undo belong to the system admin alone."""
+    return permissions.has_permission(user, permissions.UNDO_MERGES)
+
+
 def possible_duplicates_for(user):
+    """The system admin reviews every pair (across agencies, only they can
+    merge); a supervisor the pairs whose two records are both of their agency."""
     if not permissions.has_permission(user, permissions.REVIEW_DUPLICATES):
         return PossibleDuplicate.objects.none()
-    return PossibleDuplicate.objects.select_related(
+    pairs = PossibleDuplicate.objects.all()
+    if not is_system_admin(user):
+        if not user.agency_id:
+            return PossibleDuplicate.objects.none()
+        pairs = pairs.filter(
+            new_client__owning_agency_id=user.agency_id, existing_client__owning_agency_id=user.agency_id
+        )
+    return pairs.select_related(
         "new_client__owning_agency", "existing_client__owning_agency", "found_by", "resolved_by"
     ).only(
         "id",
@@ -261,12 +295,69 @@ def possible_duplicates_for(user):
         "found_at",
         "resolved_at",
         "new_client__reference",
+        "new_client__merged_into_id",
         "new_client__owning_agency__name",
         "existing_client__reference",
+        "existing_client__merged_into_id",
         "existing_client__owning_agency__name",
         "found_by__username",
         "resolved_by__username",
     )
+
+
+def open_duplicates_for(user):
+    """Pairs still to review: open, and neither record merged away since."""
+    return possible_duplicates_for(user).filter(
+        status=PossibleDuplicate.Status.OPEN,
+        new_client__merged_into__isnull=True,
+        existing_client__merged_into__isnull=True,
+    )
+
+
+def merges_for(user, *, limit=50):
+    """Recent merges, for the system admin's undo (ids and reference codes only)."""
+    from clients.models import ClientMerge
+
+    if not permissions.has_permission(user, permissions.UNDO_MERGES):
+        return ClientMerge.objects.none()
+    return (
+        ClientMerge.objects.select_related("kept", "merged", "merged_by", "undone_by")
+        .defer("kept_before")
+        .order_by("-merged_at")[:limit]
+    )
+
+
+def get_merge_for(user, merge_id):
+    from clients.models import ClientMerge
+
+    if not permissions.has_permission(user, permissions.UNDO_MERGES):
+        raise Http404
+    merge = ClientMerge.objects.select_related("kept", "merged").filter(pk=merge_id).first()
+    if merge is None:
+        raise Http404
+    return merge
+
+
+def merge_counts(kept, merged) -> dict:
+    """What a merge of ``merged`` into ``kept`` moves, counted (clients-owned rows)."""
+    return {
+        "enrollments": Enrollment.objects.filter(client=merged).count(),
+        "assessments": Assessment.objects.filter(enrollment__client=merged).count(),
+        "access events": AccessEvent.objects.filter(subject_type="clients.client", subject_id=merged.pk).count(),
+    }
+
+
+def get_client_to_merge(user, client_id) -> Client:
+    """A record a merge may take: a supervisor's own agency's (as their list
+    shows it), any agency's for the system admin; never a tombstone. 404 otherwise."""
+    if is_system_admin(user):
+        client = Client.objects.select_related("owning_agency").filter(pk=client_id, merged_into__isnull=True).first()
+        if client is None:
+            raise Http404
+        return client
+    if not permissions.has_permission(user, permissions.REVIEW_DUPLICATES):
+        raise Http404
+    return get_client_of_record_for(user, client_id)
 
 
 def get_possible_duplicate_for(user, duplicate_id) -> PossibleDuplicate:
@@ -316,3 +407,19 @@ def hidden_strong_matches(user, client) -> list[matching.Ranked]:
         return []
     visible = set(clients_listed_for(user).filter(pk__in=[r.client.pk for r in strong]).values_list("pk", flat=True))
     return [r for r in strong if r.client.pk not in visible]
+
+
+def own_agency_strong_matches(user, client) -> list[matching.Ranked]:
+    """Strong matches of ``client`` among its own agency's records (not
+    confidential): created anyway after the search showed them, they go to the
+    agency's supervisors' duplicate-review list."""
+    query = matching.Pieces.of(first_name=client.first_name, last_name=client.last_name, dob=client.dob, ssn=client.ssn)
+    if query.filled < 2:
+        return []
+    return [
+        r
+        for r in matching.find(query, exclude_id=client.pk)
+        if r.score >= matching.STRONG_MATCH
+        and not r.client.confidential
+        and r.client.owning_agency_id == client.owning_agency_id
+    ]

@@ -1,7 +1,7 @@
 # Client records, enrollments and intake assessments. UUIDs only in paths.
 from django.urls import path
 
-from clients import data_quality_views, views
+from clients import data_quality_views, views, views_merge
 
 app_name = "clients"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("duplicates/", views.duplicates, name="duplicates"),
     path("data-quality/", data_quality_views.data_quality_page, name="data-quality"),
     path("duplicates/<uuid:duplicate_id>/", views.duplicate_resolve, name="duplicate-resolve"),
+    path("duplicates/<uuid:duplicate_id>/merge/", views_merge.merge, name="duplicate-merge"),
+    path("merges/<uuid:merge_id>/undo/", views_merge.undo, name="merge-undo"),
     path("<uuid:client_id>/", views.detail, name="detail"),
     path("<uuid:client_id>/reveal/", views.reveal, name="reveal"),
     path("<uuid:client_id>/revealed/<str:token>/", views.revealed, name="revealed"),

@@ -240,7 +240,14 @@ def _owner_or_share(request, client):
 
 @requires(VIEW_CLIENTS)
 def detail(request, client_id):
-    client = queries.get_client_for(request.user, client_id)
+    try:
+        client = queries.get_client_for(request.user, client_id)
+    except Http404:
+        # A record merged away opens the record it was merged into, for whoever may see that one.
+        kept_id = queries.kept_record_for(request.user, client_id)
+        if kept_id is None:
+            raise
+        return redirect("clients:detail", client_id=kept_id)
     elsewhere = _owner_or_share(request, client)
     if elsewhere is not None:
         return elsewhere
@@ -530,11 +537,22 @@ def projects(request):
 
 @requires(REVIEW_DUPLICATES)
 def duplicates(request):
+    """The system admin: every pair (across agencies only they merge) and the
+    recent merges to undo; a supervisor: the pairs within their agency."""
     pairs = queries.possible_duplicates_for(request.user)
+    merges = list(queries.merges_for(request.user))
+    now = timezone.now()
     return render(
         request,
         "clients/duplicates.html",
-        {"open_pairs": pairs.filter(status="open"), "resolved_pairs": pairs.exclude(status="open")[:50]},
+        {
+            "open_pairs": queries.open_duplicates_for(request.user),
+            "resolved_pairs": pairs.exclude(status="open")[:50],
+            "across_agencies": queries.is_system_admin(request.user),
+            "merges": [
+                {"merge": m, "can_undo": not m.undone_at and now <= actions.merge_undo_deadline(m)} for m in merges
+            ],
+        },
     )
 
 

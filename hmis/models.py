@@ -211,6 +211,8 @@ class AccessEvent(models.Model):
         EVIDENCE_VIEW = "evidence_view", "Viewed consent evidence"
         DISCLOSURE = "disclosure", "Disclosed outside HMIS"
         PRINT = "print", "Printed"
+        MERGE = "merge", "Merged with a duplicate record"
+        UNMERGE = "unmerge", "Merge undone"
 
     class Reason(models.TextChoices):
         SERVICE = "service", "Providing services to this client"

@@ -117,7 +117,12 @@ VIEW_DATA_QUALITY = define(
     {Role.SUPERVISOR, Role.AGENCY_LEAD},
 )
 REVIEW_DUPLICATES = define(
-    "clients.duplicates.review", "Review possible duplicate clients across agencies", {Role.SYSTEM_ADMIN}
+    "clients.duplicates.review",
+    "Review and merge possible duplicate clients: a supervisor within the agency, the system admin across agencies",
+    {Role.SUPERVISOR, Role.SYSTEM_ADMIN},
+)
+UNDO_MERGES = define(
+    "clients.merges.undo", "Undo a merge of duplicate client records (within HMIS_MERGE_UNDO_DAYS)", {Role.SYSTEM_ADMIN}
 )
 MANAGE_RETENTION = define(
     "clients.retention",

@@ -352,6 +352,8 @@ HMIS_RETENTION_YEARS = env_int(
 )
 # Clients de-identified per transaction by the retention job.
 HMIS_RETENTION_BATCH_SIZE = env_int("HMIS_RETENTION_BATCH_SIZE", 200, minimum=1)
+# How long the system admin may undo a merge of duplicate client records.
+HMIS_MERGE_UNDO_DAYS = env_int("HMIS_MERGE_UNDO_DAYS", 30, minimum=1)
 
 # --- Celery -------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

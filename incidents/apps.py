@@ -6,4 +6,4 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self):
-        from incidents import signals  # noqa: F401  (opens incidents from the core's security events)
+        from incidents import merging, signals  # noqa: F401  (core's security events; client merges)

@@ -10,54 +10,109 @@ import hmis.crypto
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0003_hmis_csv_exports_and_imports'),
+        ("clients", "0003_hmis_csv_exports_and_imports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='client',
-            name='retained_deidentified_at',
+            model_name="client",
+            name="retained_deidentified_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.CreateModel(
-            name='RetentionRun',
+            name="RetentionRun",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('cutoff', models.DateTimeField()),
-                ('retention_years', models.PositiveSmallIntegerField()),
-                ('planned_at', models.DateTimeField()),
-                ('planned_counts', models.JSONField(default=dict)),
-                ('planned_total', models.PositiveIntegerField(default=0)),
-                ('status', models.CharField(choices=[('planned', 'Waiting for confirmation'), ('superseded', 'Replaced by a newer count'), ('confirmed', 'Confirmed, queued'), ('running', 'De-identifying'), ('done', 'Done')], default='planned', max_length=12)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('batches', models.PositiveIntegerField(default=0)),
-                ('deidentified', models.PositiveIntegerField(default=0)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('planned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("cutoff", models.DateTimeField()),
+                ("retention_years", models.PositiveSmallIntegerField()),
+                ("planned_at", models.DateTimeField()),
+                ("planned_counts", models.JSONField(default=dict)),
+                ("planned_total", models.PositiveIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Waiting for confirmation"),
+                            ("superseded", "Replaced by a newer count"),
+                            ("confirmed", "Confirmed, queued"),
+                            ("running", "De-identifying"),
+                            ("done", "Done"),
+                        ],
+                        default="planned",
+                        max_length=12,
+                    ),
+                ),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("batches", models.PositiveIntegerField(default=0)),
+                ("deidentified", models.PositiveIntegerField(default=0)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "planned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-planned_at'],
+                "ordering": ["-planned_at"],
             },
         ),
         migrations.CreateModel(
-            name='LegalHold',
+            name="LegalHold",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reason', hmis.crypto.EncryptedTextField(max_length=500)),
-                ('set_at', models.DateTimeField()),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('release_reason', hmis.crypto.EncryptedTextField(blank=True, max_length=500, null=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='legal_holds', to='clients.client')),
-                ('released_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('set_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("reason", hmis.crypto.EncryptedTextField(max_length=500)),
+                ("set_at", models.DateTimeField()),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                ("release_reason", hmis.crypto.EncryptedTextField(blank=True, max_length=500, null=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="legal_holds", to="clients.client"
+                    ),
+                ),
+                (
+                    "released_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-set_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('released_at__isnull', True)), fields=('client',), name='legal_hold_one_active_per_client')],
+                "ordering": ["-set_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("released_at__isnull", True)),
+                        fields=("client",),
+                        name="legal_hold_one_active_per_client",
+                    )
+                ],
             },
         ),
     ]

@@ -6,15 +6,14 @@ import hmis.crypto
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hmis', '0006_passkey_policy'),
+        ("hmis", "0006_passkey_policy"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agency',
-            name='suspension_reason',
+            model_name="agency",
+            name="suspension_reason",
             field=hmis.crypto.EncryptedTextField(blank=True, max_length=500),
         ),
     ]

@@ -3,9 +3,12 @@
 The harbor client belongs to harbor: eastside staff hold the roles but get
 404 (the same answer as a missing client). Security officers and agency
 leads see their agency's clients masked and cannot reveal or edit. The
-system admin reviews possible duplicates and does not open client records.
+system admin reviews possible duplicates across agencies, merges and undoes
+merges, and does not open client records; a supervisor reviews and merges
+the pairs within their agency.
 """
 
+from clients.actions import merge_clients
 from clients.models import PossibleDuplicate
 from tests.authz.base import HARBOR_ROLES, OTHER_ROLES, Expect
 from tests.builders.clients import make_client, make_enrollment
@@ -23,6 +26,14 @@ def build_world(world):
     world.duplicate = PossibleDuplicate.objects.create(
         new_client=other, existing_client=world.harbor_client, score=0.95, found_by=world.personas["other_intake"]
     )
+    # A pair within harbor (its supervisor merges it) and a merge to undo (the system admin).
+    second = make_client(intake, first_name="Second", ssn="219870002")
+    world.own_duplicate = PossibleDuplicate.objects.create(
+        new_client=second, existing_client=world.harbor_client, score=0.95, found_by=intake
+    )
+    kept = make_client(intake, first_name="Kept", ssn="219870003")
+    gone = make_client(intake, first_name="Gone", ssn="219870004")
+    world.merge = merge_clients(acting_user=world.personas["supervisor"], kept=kept, merged=gone, choices={})
 
 
 def harbor_client(world):
@@ -40,14 +51,24 @@ EXPECTATIONS = {
     "clients:create": Expect(allowed=(*STAFF, *OTHER_STAFF), ok=302),
     "clients:projects": Expect(allowed=("supervisor", "agency_lead", "other_supervisor", "other_agency_lead")),
     "clients:data-quality": Expect(allowed=("supervisor", "agency_lead", "other_supervisor", "other_agency_lead")),
-    "clients:duplicates": Expect(allowed=("system_admin",)),
+    # Supervisors review the pairs within their agency; the system admin every pair.
+    "clients:duplicates": Expect(allowed=("supervisor", "other_supervisor", "system_admin")),
+    # A cross-agency pair: only the system admin; the supervisors of either agency get 404.
     "clients:duplicate-resolve": Expect(
         allowed=("system_admin",),
+        outsiders=("supervisor", "other_supervisor"),
         ok=302,
         method="post",
         data={"status": "distinct"},
         kwargs=lambda w: {"duplicate_id": w.duplicate.pk},
     ),
+    # A pair within harbor: its supervisor and the system admin merge it; eastside's supervisor gets 404.
+    "clients:duplicate-merge": Expect(
+        allowed=("supervisor", "system_admin"),
+        outsiders=("other_supervisor",),
+        kwargs=lambda w: {"duplicate_id": w.own_duplicate.pk},
+    ),
+    "clients:merge-undo": Expect(allowed=("system_admin",), kwargs=lambda w: {"merge_id": w.merge.pk}),
     "clients:detail": Expect(allowed=HARBOR_ROLES, outsiders=OTHER_ROLES, kwargs=harbor_client),
     "clients:reveal": Expect(
         allowed=STAFF,

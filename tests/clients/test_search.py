@@ -105,10 +105,11 @@ def test_confidential_hidden_match_is_not_listed_for_review(intake, other_intake
     assert not PossibleDuplicate.objects.exists()
 
 
-def test_visible_match_is_not_listed_for_review(intake, supervisor):
-    make_client(intake)
-    make_client(supervisor)
-    assert not PossibleDuplicate.objects.exists()
+def test_visible_match_goes_to_the_agency_supervisors_list(intake, supervisor):
+    existing = make_client(intake)
+    new = make_client(supervisor)
+    pair = PossibleDuplicate.objects.get()
+    assert (pair.new_client, pair.existing_client) == (new, existing)
 
 
 def test_system_admin_reviews_possible_duplicates(intake, other_intake, system_admin, client_for):
