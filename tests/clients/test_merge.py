@@ -19,18 +19,9 @@ from incidents import actions as incident_actions
 from incidents.models import AffectedClient
 from sharing import actions as sharing_actions
 from sharing.models import Disclosure, Purpose, Release, Share
-from tests.clients.helpers import (
-    CANARY_ADDRESS,
-    CANARY_EMAIL,
-    CANARY_FIRST,
-    CANARY_LAST,
-    CANARY_PHONE,
-    CANARY_SSN,
-    assessment_answers,
-    make_client,
-    make_enrollment,
-)
-from tests.sharing.share_fixtures import care_release, housing_share, outside_release
+from tests.builders.clients import assessment_answers, make_client, make_enrollment
+from tests.builders.sharing import care_release, housing_share, outside_release
+from tests.canaries import CANARY_ADDRESS, CANARY_EMAIL, CANARY_FIRST, CANARY_LAST, CANARY_PHONE, CANARY_SSN
 
 NEW_FIRST, NEW_LAST, NEW_SSN = "Quillionare", "Zebrafinchly", "219873457"
 CANARIES = (CANARY_FIRST, CANARY_LAST, NEW_FIRST, NEW_LAST, CANARY_SSN, NEW_SSN, CANARY_PHONE, CANARY_EMAIL)

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from clients.models import Client, PossibleDuplicate
-from tests.clients.helpers import make_client, make_enrollment
+from tests.builders.clients import make_client, make_enrollment
 from tests.conftest import sign_in_in_browser
 
 
