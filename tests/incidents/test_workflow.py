@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents import actions
 from incidents.deadlines import deadlines_for
-from incidents.models import TRANSITIONS, Determination, Incident, Severity, Status, TimelineEntry
+from incidents.models import Determination, Incident, Severity, Status, TimelineEntry
 from tests.incidents.support import report
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_status_moves_follow_the_table_and_each_is_on_the_timeline(intake, secur
     assert set(incident.timeline.filter(kind=TimelineEntry.Kind.STATUS).values_list("actor", flat=True)) == {
         security_officer.pk
     }
-    assert set(moves) <= set(TRANSITIONS)
+    assert set(moves) <= set(Incident.TRANSITIONS)
 
 
 def test_illegal_move_is_refused_and_nothing_changes(intake, security_officer):
