@@ -60,6 +60,9 @@ def test_status_moves_follow_the_table_and_each_is_on_the_timeline(intake, secur
         security_officer.pk
     }
     assert set(moves) <= set(Incident.TRANSITIONS)
+    assert list(incident.status_changes.values_list("from_status", "to_status", "changed_by")) == [
+        (frm, to, security_officer.pk) for frm, to in moves
+    ]
 
 
 def test_illegal_move_is_refused_and_nothing_changes(intake, security_officer):
@@ -71,6 +74,7 @@ def test_illegal_move_is_refused_and_nothing_changes(intake, security_officer):
     incident.refresh_from_db()
     assert incident.status == Status.REPORTED
     assert not incident.timeline.filter(kind=TimelineEntry.Kind.STATUS).exists()
+    assert not incident.status_changes.exists()
 
 
 def test_cannot_close_without_determination_summary_and_done_actions(intake, security_officer, client_for):

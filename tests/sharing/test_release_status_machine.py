@@ -11,8 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from clients.models import ClientGroupObjectPermission
-from sharing import actions
 from hmis.status import IllegalTransition
+from sharing import actions
 from sharing.models import Release, ReleaseStatusChange, Share
 from tests.sharing import release_fixtures
 from tests.sharing.release_fixtures import active_release, force_window, record
