@@ -29,8 +29,9 @@ class IllegalTransition(ValidationError):
     def __init__(self, subject, old, new):
         labels = subject.status_labels()
         noun = subject._meta.verbose_name
+        article = "An" if noun[:1] in "aeiou" else "A"
         super().__init__(
-            f"A {noun} that is {labels.get(old, old).lower()} cannot become {labels.get(new, new).lower()}.",
+            f"{article} {noun} that is {labels.get(old, old).lower()} cannot become {labels.get(new, new).lower()}.",
             code="illegal_transition",
         )
         self.old, self.new = old, new
@@ -68,6 +69,12 @@ class StatusMachine(models.Model):
         self.status_changes.create(from_status=old, to_status=status, changed_by=by, changed_at=at, note=note)
         return old
 
+    def record_initial_status(self, *, by, at=None):
+        """The history row "— -> initial status", for a machine whose page
+        shows how the record began; the action that creates the record calls it."""
+        at = at or timezone.now()
+        self.status_changes.create(from_status="", to_status=self.status, changed_by=by, changed_at=at)
+
     def status_moved(self, old, new, *, by, at, note):
         """Hook: set the fields a move sets besides the status (who decided, when it ended)."""
 
@@ -77,7 +84,7 @@ class StatusHistory(models.Model):
     scheduled job), when and why. The concrete model adds ``subject``."""
 
     id = models.BigAutoField(primary_key=True)
-    from_status = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=30, blank=True)  # empty: the record was created
     to_status = models.CharField(max_length=30)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)

@@ -30,7 +30,6 @@ from incidents import mailer, rules
 from incidents.emails import reminder_message
 from incidents.models import (
     DEFAULT_SEVERITY,
-    TRANSITIONS,
     AffectedClient,
     BreachNotice,
     Category,
@@ -416,10 +415,11 @@ def triage_incident(*, acting_user, incident, severity, assigned_to=None):
 
 @transaction.atomic
 def move_incident(*, acting_user, incident, to_status):
-    """Move along ``TRANSITIONS``; closing needs ``Incident.closing_problems()`` empty."""
+    """A forward move along ``Incident.TRANSITIONS``; closing needs
+    ``Incident.closing_problems()`` empty. Reopening is ``reopen_incident``."""
     _require_triage(acting_user, incident)
     incident = _lock(incident)
-    if (incident.status, to_status) not in TRANSITIONS:
+    if incident.status == Status.CLOSED or not incident.can_move_to(to_status):
         raise ValidationError(
             f"An incident that is {incident.get_status_display().lower()} cannot move to "
             f"{Status(to_status).label.lower() if to_status in Status.values else to_status}."
@@ -428,12 +428,9 @@ def move_incident(*, acting_user, incident, to_status):
         problems = incident.closing_problems()
         if problems:
             raise ValidationError(problems)
-        incident.closed_at = timezone.now()
-    from_status = incident.status
-    incident.status = to_status
     _mark_acknowledged(incident, timezone.now())
     with acting_as(acting_user):
-        incident.save()
+        from_status = incident.move_to(to_status, by=acting_user)
         _timeline(incident, TimelineEntry.Kind.STATUS, actor=acting_user, from_status=from_status, to_status=to_status)
     return incident
 
@@ -591,10 +588,8 @@ def reopen_incident(*, acting_user, incident, reason):
     if not reason:
         raise ValidationError({"reason": "Say why the incident is reopened."})
     _check_free_text("reason", reason, clients=_affected_clients(incident))
-    incident.status = Status.CORRECTIVE_ACTION
-    incident.closed_at = None
     with acting_as(acting_user):
-        incident.save()
+        incident.move_to(Status.CORRECTIVE_ACTION, by=acting_user, note=reason[:500])
         _timeline(
             incident,
             TimelineEntry.Kind.REOPENED,

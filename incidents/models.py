@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from hmis.audit import register_audited
 from hmis.crypto import EncryptedCharField, EncryptedTextField
+from hmis.status import StatusHistory, StatusMachine
 
 
 class Category(models.TextChoices):
@@ -62,17 +63,6 @@ class Status(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-# The status machine, as data: (from, to) -> the button label.
-# ``incidents.actions.move_incident`` is the only way to change status, and it
-# refuses anything not listed here.
-TRANSITIONS = {
-    (Status.REPORTED, Status.TRIAGED): "Mark triaged",
-    (Status.TRIAGED, Status.CONTAINED): "Mark contained",
-    (Status.CONTAINED, Status.CORRECTIVE_ACTION): "Start corrective action",
-    (Status.CORRECTIVE_ACTION, Status.CLOSED): "Close incident",
-}
-
-
 class Determination(models.TextChoices):
     UNDETERMINED = "undetermined", "Undetermined"
     BREACH = "yes", "Yes, a breach"
@@ -93,10 +83,21 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class Incident(models.Model):
+class Incident(StatusMachine):
     class Source(models.TextChoices):
         REPORT = "report", "Reported by staff"
         RULE = "rule", "Opened automatically by a rule"
+
+    # ``incidents.actions.move_incident`` makes the forward moves (closing
+    # needs ``closing_problems()`` empty); ``reopen_incident`` the reopening,
+    # which needs a reason.
+    TRANSITIONS = {
+        (Status.REPORTED, Status.TRIAGED): "Mark triaged",
+        (Status.TRIAGED, Status.CONTAINED): "Mark contained",
+        (Status.CONTAINED, Status.CORRECTIVE_ACTION): "Start corrective action",
+        (Status.CORRECTIVE_ACTION, Status.CLOSED): "Close incident",
+        (Status.CLOSED, Status.CORRECTIVE_ACTION): "Reopen",
+    }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=20, unique=True, editable=False)
@@ -167,8 +168,8 @@ class Incident(models.Model):
     def is_open(self):
         return self.status != Status.CLOSED
 
-    def allowed_moves(self):
-        return [(to, label) for (frm, to), label in TRANSITIONS.items() if frm == self.status]
+    def status_moved(self, old, new, *, by, at, note):
+        self.closed_at = at if new == Status.CLOSED else None
 
     def closing_problems(self) -> list[str]:
         """What still stands between this incident and ``closed`` (empty when it may close)."""
@@ -205,6 +206,14 @@ class Incident(models.Model):
             errors["affected_state"] = "Use a two-letter state code such as WA."
         if errors:
             raise ValidationError(errors)
+
+
+class IncidentStatusChange(StatusHistory):
+    """Each move of an incident's status: the machine's record. The timeline
+    (``TimelineEntry``) tells the same moves, with everything else, as the
+    story the security officer reads."""
+
+    subject = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="status_changes")
 
 
 class TimelineEntry(models.Model):

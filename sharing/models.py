@@ -19,6 +19,7 @@ from django.utils import timezone
 from hmis.audit import register_audited
 from hmis.blind_index import blind_index
 from hmis.crypto import EncryptedCharField, EncryptedTextField
+from hmis.status import StatusHistory, StatusMachine
 
 # --- Consent releases ---
 
@@ -86,12 +87,13 @@ def recipient_index(name: str | None) -> str:
     return blind_index("release.outside_recipient", normalize_recipient(name))
 
 
-class Release(models.Model):
+class Release(StatusMachine):
     """A client's release of information: who may receive which data, for
     what, from when until when, and how the client consented.
 
-    Status is moved only by ``move_to`` (the table ``TRANSITIONS``); an
-    active release is ended only by ``sharing.actions.end_release``.
+    Status is moved only by ``move_to`` (``hmis.status``, the table
+    ``TRANSITIONS``); an active release is ended only by
+    ``sharing.actions.end_release``.
     """
 
     class Kind(models.TextChoices):
@@ -110,15 +112,12 @@ class Release(models.Model):
         REVOKED = "revoked", "Revoked"
         EXPIRED = "expired", "Expired"
 
-    #: The status machine: (from, to) pairs that may happen, nothing else.
-    TRANSITIONS = frozenset(
-        {
-            (Status.PENDING, Status.ACTIVE),
-            (Status.PENDING, Status.DENIED),
-            (Status.ACTIVE, Status.REVOKED),
-            (Status.ACTIVE, Status.EXPIRED),
-        }
-    )
+    TRANSITIONS = {
+        (Status.PENDING, Status.ACTIVE): "Approve",
+        (Status.PENDING, Status.DENIED): "Deny",
+        (Status.ACTIVE, Status.REVOKED): "Revoke release",
+        (Status.ACTIVE, Status.EXPIRED): "Expire",  # the expiry job
+    }
     ENDED = frozenset({Status.REVOKED, Status.EXPIRED})
     CLOSED = frozenset({Status.DENIED, Status.REVOKED, Status.EXPIRED})
 
@@ -273,27 +272,11 @@ class Release(models.Model):
 
     # --- Status machine -----------------------------------------------------------------
 
-    def can_move_to(self, status) -> bool:
-        return (self.status, status) in self.TRANSITIONS
-
-    def move_to(self, status, *, by, reason="", at=None):
-        """The one place the status changes: refuses a move not in
-        ``TRANSITIONS`` and records who, when and why (on the release and in
-        ``ReleaseStatusChange``). Call inside a transaction with the row
-        locked (``select_for_update``); actions do."""
-        if not self.can_move_to(status):
-            raise IllegalTransition(self.status, status)
-        at = at or timezone.now()
-        old = self.status
-        self.status = status
+    def status_moved(self, old, new, *, by, at, note):
         if old == self.Status.PENDING:
-            self.decided_by, self.decided_at, self.decision_reason = by, at, reason
+            self.decided_by, self.decided_at, self.decision_reason = by, at, note
         else:
-            self.ended_by, self.ended_at, self.end_reason = by, at, reason
-        self.save()
-        ReleaseStatusChange.objects.create(
-            release=self, from_status=old, to_status=status, changed_by=by, changed_at=at, reason=reason
-        )
+            self.ended_by, self.ended_at, self.end_reason = by, at, note
 
     # --- Reading ------------------------------------------------------------------------
 
@@ -306,34 +289,10 @@ class Release(models.Model):
         return bool(self.evidence_file)
 
 
-class IllegalTransition(ValidationError):
-    """A status move not in ``Release.TRANSITIONS``."""
-
-    def __init__(self, old, new):
-        labels = dict(Release.Status.choices)
-        super().__init__(
-            f"A release that is {labels.get(old, old).lower()} cannot become {labels.get(new, new).lower()}.",
-            code="illegal_transition",
-        )
-        self.old, self.new = old, new
-
-
-class ReleaseStatusChange(models.Model):
+class ReleaseStatusChange(StatusHistory):
     """Each move of a release's status: who (empty for the expiry job), when, why."""
 
-    id = models.BigAutoField(primary_key=True)
-    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=10, choices=Release.Status.choices)
-    to_status = models.CharField(max_length=10, choices=Release.Status.choices)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
-    reason = EncryptedCharField(max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["changed_at", "id"]
-
-    def __str__(self):
-        return f"Release {self.release_id}: {self.from_status} -> {self.to_status}"
+    subject = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="status_changes")
 
 
 register_audited(Release, exclude=["outside_recipient_key"])
@@ -404,46 +363,13 @@ class PartnerContact(models.Model):
         return self.verified_at is not None
 
 
-class StatusChange(models.Model):
-    """One move of a status machine (shares, external requests): who, when, why."""
-
-    id = models.BigAutoField(primary_key=True)
-    subject_type = models.CharField(max_length=60)
-    subject_id = models.UUIDField()
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    note = EncryptedCharField(max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-        indexes = [models.Index(fields=["subject_type", "subject_id"], name="statuschange_subject_idx")]
-
-    def __str__(self):
-        return f"{self.subject_type} {self.from_status}->{self.to_status}"
-
-    def _label(self, value):
-        model = {"sharing.share": Share, "sharing.externalrequest": ExternalRequest}.get(self.subject_type)
-        choices = dict(model.Status.choices) if model is not None else {}
-        return choices.get(value, value) if value else "—"
-
-    @property
-    def from_label(self):
-        return self._label(self.from_status)
-
-    @property
-    def to_label(self):
-        return self._label(self.to_status)
-
-
 def category_labels(values) -> list[str]:
     """Plain words for stored data-category values, in the order given."""
     labels = dict(DataCategory.choices)
     return [labels.get(v, v) for v in values]
 
 
-class Share(models.Model):
+class Share(StatusMachine):
     """A referral: one client's data, in the named categories, for one purpose,
     from one agency to one verified partner, authorised by a release.
 
@@ -459,13 +385,13 @@ class Share(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         EXPIRED = "expired", "Ended"
 
-    # The status machine, as data: which moves are allowed.
     TRANSITIONS = {
-        Status.SENT: {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED},
-        Status.ACCEPTED: {Status.WITHDRAWN, Status.EXPIRED},
-        Status.DECLINED: set(),
-        Status.WITHDRAWN: set(),
-        Status.EXPIRED: set(),
+        (Status.SENT, Status.ACCEPTED): "Accept referral",
+        (Status.SENT, Status.DECLINED): "Decline referral",
+        (Status.SENT, Status.WITHDRAWN): "Withdraw referral",
+        (Status.SENT, Status.EXPIRED): "End",  # the system: release ended, end date passed
+        (Status.ACCEPTED, Status.WITHDRAWN): "Withdraw referral",
+        (Status.ACCEPTED, Status.EXPIRED): "End",
     }
     LIVE = (Status.SENT, Status.ACCEPTED)
 
@@ -514,8 +440,20 @@ class Share(models.Model):
     def is_live(self):
         return self.status in self.LIVE and self.expires_at > timezone.now()
 
+    def status_moved(self, old, new, *, by, at, note):
+        if new in (self.Status.ACCEPTED, self.Status.DECLINED):
+            self.responded_by, self.responded_at, self.response_note = by, at, note[:500]
+        if new not in self.LIVE:
+            self.ended_at, self.end_reason = at, note[:200]
 
-class ExternalRequest(models.Model):
+
+class ShareStatusChange(StatusHistory):
+    """Each move of a referral's status (and its sending): who (empty for the system), when, why."""
+
+    subject = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="status_changes")
+
+
+class ExternalRequest(StatusMachine):
     """A request for HMIS data from outside (police, government, a court, media...).
 
     Staff record it and it goes to the HMIS lead (system admin) at once; only
@@ -546,10 +484,11 @@ class ExternalRequest(models.Model):
         DECLINED = "declined", "Declined"
 
     TRANSITIONS = {
-        Status.ROUTED: {Status.UNDER_REVIEW, Status.ANSWERED, Status.DECLINED},
-        Status.UNDER_REVIEW: {Status.ANSWERED, Status.DECLINED},
-        Status.ANSWERED: set(),
-        Status.DECLINED: set(),
+        (Status.ROUTED, Status.UNDER_REVIEW): "Start review",
+        (Status.ROUTED, Status.ANSWERED): "Record answer and close",
+        (Status.ROUTED, Status.DECLINED): "Decline and close",
+        (Status.UNDER_REVIEW, Status.ANSWERED): "Record answer and close",
+        (Status.UNDER_REVIEW, Status.DECLINED): "Decline and close",
     }
     CLOSED = (Status.ANSWERED, Status.DECLINED)
 
@@ -575,6 +514,16 @@ class ExternalRequest(models.Model):
 
     def __str__(self):
         return f"External request {self.reference}"
+
+    def status_moved(self, old, new, *, by, at, note):
+        if new in self.CLOSED:
+            self.answered_by, self.answered_at = by, at
+
+
+class ExternalRequestStatusChange(StatusHistory):
+    """Each move of an external request's status (and its recording): who, when."""
+
+    subject = models.ForeignKey(ExternalRequest, on_delete=models.CASCADE, related_name="status_changes")
 
 
 class PressureReport(models.Model):

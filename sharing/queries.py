@@ -25,7 +25,6 @@ from sharing.models import (
     PressureReport,
     Release,
     Share,
-    StatusChange,
 )
 
 # --- Releases ---
@@ -228,7 +227,8 @@ def revealable_fields(share) -> set[str]:
 
 
 def status_history(obj):
-    return StatusChange.objects.filter(subject_type=obj._meta.label_lower, subject_id=obj.pk).select_related("by")
+    """Each move of a share's or an external request's status, oldest first."""
+    return obj.status_changes.select_related("changed_by")
 
 
 # External requests ------------------------------------------------------------------

@@ -3,13 +3,12 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from hmis import permissions
 from hmis.actions import notify
 from hmis.audit import acting_as
 from hmis.queries import users_holding
-from sharing.actions._common import record_status_change, require
+from sharing.actions._common import require
 from sharing.models import ExternalRequest
 
 
@@ -36,7 +35,7 @@ def record_external_request(
     request.full_clean()
     with acting_as(acting_user):
         request.save()
-        record_status_change(request, from_status="", to_status=ExternalRequest.Status.ROUTED, by=acting_user)
+        request.record_initial_status(by=acting_user)
         notify(
             recipients=users_holding(permissions.ANSWER_EXTERNAL_REQUESTS),
             text=(
@@ -54,20 +53,15 @@ def move_external_request(*, acting_user, request, to_status, answer=""):
     Answering or declining records what was answered."""
     require(acting_user, permissions.ANSWER_EXTERNAL_REQUESTS)
     locked = ExternalRequest.objects.select_for_update().get(pk=request.pk)
-    if to_status not in ExternalRequest.TRANSITIONS[locked.status]:
+    if not locked.can_move_to(to_status):
         raise ValidationError("That step is not possible for this request.")
     answer = (answer or "").strip()
     if to_status in ExternalRequest.CLOSED:
         if not answer:
             raise ValidationError({"answer": "Record what was answered to the requester."})
         locked.answer = answer
-        locked.answered_by = acting_user
-        locked.answered_at = timezone.now()
-    from_status = locked.status
-    locked.status = to_status
     with acting_as(acting_user):
-        locked.save()
-        record_status_change(locked, from_status=from_status, to_status=to_status, by=acting_user)
+        locked.move_to(to_status, by=acting_user)
         if to_status in ExternalRequest.CLOSED:
             notify(
                 recipients=[locked.received_by],

@@ -15,10 +15,11 @@ from django.utils import timezone
 from hmis import permissions
 from hmis.audit import acting_as, record_access
 from hmis.models import AccessEvent
+from hmis.status import IllegalTransition
 from sharing import evidence as evidence_store
 from sharing.actions._common import require
 from sharing.actions.shares import end_shares_of_release
-from sharing.models import IllegalTransition, Release
+from sharing.models import Release
 from sharing.queries import get_client_of_record_for
 
 EXPIRY_REASON = "Reached its expiry date."
@@ -213,12 +214,12 @@ def approve_release(*, acting_user, release) -> Release:
         raise ValidationError("Open the signed consent form on this page and check it before approving the release.")
     locked = _lock(release)
     if not locked.can_move_to(Release.Status.ACTIVE):
-        raise IllegalTransition(locked.status, Release.Status.ACTIVE)
+        raise IllegalTransition(locked, locked.status, Release.Status.ACTIVE)
     if locked.expires_at <= timezone.now():
         raise ValidationError("This release has passed its expiry date: deny it and record a new one.")
     locked.full_clean()
     with acting_as(acting_user):
-        locked.move_to(Release.Status.ACTIVE, by=acting_user, reason="Approved")
+        locked.move_to(Release.Status.ACTIVE, by=acting_user, note="Approved")
         record_access(
             actor=acting_user,
             action=AccessEvent.Action.EDIT,
@@ -239,7 +240,7 @@ def deny_release(*, acting_user, release, reason) -> Release:
         raise ValidationError({"reason": "Say why the release is denied, so the worker can put it right."})
     locked = _lock(release)
     with acting_as(acting_user):
-        locked.move_to(Release.Status.DENIED, by=acting_user, reason=reason[:500])
+        locked.move_to(Release.Status.DENIED, by=acting_user, note=reason[:500])
         record_access(
             actor=acting_user,
             action=AccessEvent.Action.EDIT,
@@ -273,12 +274,12 @@ def end_release(*, release, status, acting_user=None, reason) -> Release:
         _require_own_release(acting_user, release)
     locked = _lock(release)
     if not locked.can_move_to(status):
-        raise IllegalTransition(locked.status, status)
+        raise IllegalTransition(locked, locked.status, status)
     now = timezone.now()
     if status == Release.Status.EXPIRED and locked.expires_at > now:
         raise ValidationError("This release has not reached its expiry date.")
     with acting_as(acting_user):
-        locked.move_to(status, by=acting_user, reason=reason[:500], at=now)
+        locked.move_to(status, by=acting_user, note=reason[:500], at=now)
         if acting_user is not None:
             record_access(
                 actor=acting_user,

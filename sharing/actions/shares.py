@@ -26,7 +26,7 @@ from hmis.audit import acting_as, record_access
 from hmis.models import AccessEvent, Agency
 from hmis.queries import users_holding
 from sharing import access, queries
-from sharing.actions._common import record_status_change, require
+from sharing.actions._common import require
 from sharing.models import PURPOSE_DEFAULT_CATEGORIES, DataCategory, Purpose, Share
 
 SHARE_LIFETIME = timedelta(days=90)
@@ -107,7 +107,7 @@ def send_share(*, acting_user, client, to_agency, purpose, categories, justifica
     share.full_clean()
     with acting_as(acting_user):
         share.save()
-        record_status_change(share, from_status="", to_status=Share.Status.SENT, by=acting_user)
+        share.record_initial_status(by=acting_user)
         sync_grant(client=client, agency=to_agency, acting_user=acting_user)
         notify(
             recipients=users_holding(permissions.RECEIVE_SHARES, agency=to_agency),
@@ -121,27 +121,17 @@ def send_share(*, acting_user, client, to_agency, purpose, categories, justifica
 
 
 def _move_share(share, *, to_status, by, note=""):
-    """The one place a share's status moves. Refuses an illegal move, records
-    who/when/why and, when the share ends, removes the recipient's grant in
-    the same transaction. Returns the locked, updated share."""
+    """Every move of a share: locks it, moves it (``Share.move_to`` refuses an
+    illegal move and records who/when/why) and, when the share ends, removes
+    the recipient's grant in the same transaction. Returns the locked,
+    updated share."""
     locked = (
         Share.objects.select_for_update().select_related("client", "to_agency__group", "from_agency").get(pk=share.pk)
     )
-    if to_status not in Share.TRANSITIONS[locked.status]:
+    if not locked.can_move_to(to_status):
         raise ValidationError(f"This referral is {locked.get_status_display().lower()}; that step is not possible.")
-    now = timezone.now()
-    from_status = locked.status
-    locked.status = to_status
-    if to_status in (Share.Status.ACCEPTED, Share.Status.DECLINED):
-        locked.responded_by = by
-        locked.responded_at = now
-        locked.response_note = (note or "")[:500]
-    if to_status not in Share.LIVE:
-        locked.ended_at = now
-        locked.end_reason = (note or "")[:200]
     with acting_as(by):
-        locked.save()
-        record_status_change(locked, from_status=from_status, to_status=to_status, by=by, note=note)
+        locked.move_to(to_status, by=by, note=(note or "")[:500])
         sync_grant(client=locked.client, agency=locked.to_agency, acting_user=by)
     return locked
 

@@ -14,7 +14,7 @@ from hmis.models import AccessEvent
 from incidents import actions as incident_actions
 from incidents.models import CorrectiveAction, Determination, Incident, TimelineEntry
 from sharing import actions as sharing_actions
-from sharing.models import DataCategory, Disclosure, Purpose, Release, ReleaseStatusChange, Share, StatusChange
+from sharing.models import DataCategory, Disclosure, Purpose, Release, ReleaseStatusChange, Share
 from tests.builders.clients import make_client
 from tests.builders.sharing import care_release, housing_share, outside_release, record
 
@@ -128,8 +128,8 @@ def test_release_witness_outside_recipient_and_reasons_are_sealed(intake, superv
     assert key and CANARY.lower() not in key.lower() and "clinic" not in key
     denied = sharing_actions.deny_release(acting_user=supervisor, release=release, reason=f"Wrong {CANARY} form")
     assert_sealed(denied, "decision_reason", f"Wrong {CANARY} form")
-    change = ReleaseStatusChange.objects.get(release=release, to_status=Release.Status.DENIED)
-    assert_sealed(change, "reason", f"Wrong {CANARY} form")
+    change = ReleaseStatusChange.objects.get(subject=release, to_status=Release.Status.DENIED)
+    assert_sealed(change, "note", f"Wrong {CANARY} form")
 
     active = outside_release(intake, supervisor, client, f"Dr {CANARY} Clinic")
     revoked = sharing_actions.revoke_release(acting_user=intake, release=active, reason=f"{CANARY} asked us to stop")
@@ -152,7 +152,7 @@ def test_share_justification_notes_and_end_reason_are_sealed(intake, supervisor,
     assert_sealed(Share.objects.get(pk=share.pk), "response_note", f"Accepted for {CANARY}")
     sharing_actions.withdraw_share(acting_user=intake, share=share, note=f"{CANARY} housed")
     assert_sealed(Share.objects.get(pk=share.pk), "end_reason", f"{CANARY} housed")
-    change = StatusChange.objects.get(subject_id=share.pk, to_status=Share.Status.WITHDRAWN)
+    change = share.status_changes.get(to_status=Share.Status.WITHDRAWN)
     assert_sealed(change, "note", f"{CANARY} housed", audited=False)  # a record itself, not audited
 
     declined = housing_share(intake, client, eastside)

@@ -5,6 +5,7 @@ actions done by their owner and verified, and reopening with a reason."""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -162,6 +163,8 @@ def test_reopening_takes_a_reason_and_is_on_the_timeline(client_for, intake, sec
     incident = walk_to(report(intake), security_officer, Status.CORRECTIVE_ACTION)
     ready_to_close(incident, security_officer)
     actions.move_incident(acting_user=security_officer, incident=incident, to_status=Status.CLOSED)
+    with pytest.raises(ValidationError, match="closed cannot move to corrective action"):
+        actions.move_incident(acting_user=security_officer, incident=incident, to_status=Status.CORRECTIVE_ACTION)
     http = client_for(security_officer)
     url = reverse("incidents:reopen", args=[incident.pk])
     assert "Say why the incident is reopened." in http.post(url, {"reason": ""}, follow=True).content.decode()
@@ -172,6 +175,10 @@ def test_reopening_takes_a_reason_and_is_on_the_timeline(client_for, intake, sec
     assert incident.status == Status.CORRECTIVE_ACTION and incident.closed_at is None
     entry = incident.timeline.get(kind=TimelineEntry.Kind.REOPENED)
     assert entry.note == "The laptop turned up with a note inside." and entry.actor == security_officer
+    # The machine's record has the same move, besides the timeline's story.
+    reopened = incident.status_changes.last()
+    assert (reopened.from_status, reopened.to_status) == (Status.CLOSED, Status.CORRECTIVE_ACTION)
+    assert (reopened.changed_by, reopened.note) == (security_officer, "The laptop turned up with a note inside.")
 
 
 def test_the_officers_home_lists_incidents_by_what_they_wait_for(client_for, intake, security_officer, supervisor):

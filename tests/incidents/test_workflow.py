@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents import actions
 from incidents.deadlines import deadlines_for
-from incidents.models import TRANSITIONS, Determination, Incident, Severity, Status, TimelineEntry
+from incidents.models import Determination, Incident, Severity, Status, TimelineEntry
 from tests.builders.incidents import ready_to_close, report, walk_to
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,10 @@ def test_status_moves_follow_the_table_and_each_is_on_the_timeline(intake, secur
     assert set(incident.timeline.filter(kind=TimelineEntry.Kind.STATUS).values_list("actor", flat=True)) == {
         security_officer.pk
     }
-    assert set(moves) <= set(TRANSITIONS)
+    assert set(moves) <= set(Incident.TRANSITIONS)
+    assert list(incident.status_changes.values_list("from_status", "to_status", "changed_by")) == [
+        (frm, to, security_officer.pk) for frm, to in moves
+    ]
 
 
 def test_illegal_move_is_refused_and_nothing_changes(intake, security_officer):
@@ -42,6 +45,7 @@ def test_illegal_move_is_refused_and_nothing_changes(intake, security_officer):
     incident.refresh_from_db()
     assert incident.status == Status.REPORTED
     assert not incident.timeline.filter(kind=TimelineEntry.Kind.STATUS).exists()
+    assert not incident.status_changes.exists()
 
 
 def test_cannot_close_without_determination_summary_and_done_actions(intake, security_officer, client_for):

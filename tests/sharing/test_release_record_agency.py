@@ -11,8 +11,9 @@ import importlib
 
 import pytest
 import time_machine
-from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -22,15 +23,17 @@ from clients.models import ClientGroupObjectPermission
 from hmis.models import AccessEvent
 from sharing import actions
 from sharing.consent import check_consent
-from sharing.models import DataCategory, Disclosure, Purpose, Release, ReleaseStatusChange, Share, StatusChange
+from sharing.models import DataCategory, Disclosure, Purpose, Release, ReleaseStatusChange, Share
 from tests.builders.clients import make_client, make_enrollment
 from tests.builders.sharing import HOUSING, care_release, outside_release
 from tests.canaries import CANARY_SSN
+from tests.hmis.test_free_text_migrations import BEFORE, migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db
 
 EVERY_CATEGORY = [c.value for c in DataCategory]
 EVERY_PURPOSE = [p.value for p in Purpose]
+SHARE_NOTE = "The release it was sent under was recorded by another agency and has been revoked."
 FOREIGN_REASON = "Revoked automatically: recorded by another agency, which may not take consent for this record."
 
 
@@ -520,10 +523,24 @@ def test_a_pending_release_another_agency_recorded_cannot_be_approved(
 # --- The data migration -----------------------------------------------------------------------
 
 
-def migration():
-    return importlib.import_module("sharing.migrations.0003_revoke_releases_recorded_by_other_agencies")
+MIGRATION = ("sharing", "0003_revoke_releases_recorded_by_other_agencies")
 
 
+def run_the_migration_twice():
+    """Run the data migration's function where it ran: on the schema of its
+    day (migrated back, then forward again to today's)."""
+    try:
+        migrate(BEFORE)
+        historical = MigrationExecutor(connection).loader.project_state(MIGRATION, at_end=True).apps
+        module = importlib.import_module(f"sharing.migrations.{MIGRATION[1]}")
+        revoke = module.revoke_releases_recorded_by_other_agencies
+        revoke(historical, None)
+        revoke(historical, None)  # running it again changes nothing
+    finally:
+        migrate_to_latest()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_migration_revokes_releases_another_agency_recorded_and_ends_what_they_allowed(
     client_for, intake, supervisor, other_intake, other_supervisor, eastside
 ):
@@ -554,23 +571,24 @@ def test_the_migration_revokes_releases_another_agency_recorded_and_ends_what_th
         categories=HOUSING,
     )
 
-    migration().revoke_releases_recorded_by_other_agencies(apps, None)
+    run_the_migration_twice()
 
     foreign_active.refresh_from_db()
     assert foreign_active.status == Release.Status.REVOKED
     assert foreign_active.end_reason == FOREIGN_REASON and foreign_active.ended_at is not None
-    change = ReleaseStatusChange.objects.get(release=foreign_active)
-    assert (change.from_status, change.to_status, change.reason) == ("active", "revoked", FOREIGN_REASON)
+    change = ReleaseStatusChange.objects.get(subject=foreign_active)
+    assert (change.from_status, change.to_status, change.note) == ("active", "revoked", FOREIGN_REASON)
     foreign_pending.refresh_from_db()
     assert (foreign_pending.status, foreign_pending.decision_reason) == (Release.Status.DENIED, FOREIGN_REASON)
-    assert ReleaseStatusChange.objects.get(release=foreign_pending).to_status == "denied"
+    assert ReleaseStatusChange.objects.get(subject=foreign_pending).to_status == "denied"
     assert Release.objects.get(pk=foreign_denied.pk).decision_reason == "No"
-    assert not ReleaseStatusChange.objects.filter(release=foreign_denied).exists()
+    assert not ReleaseStatusChange.objects.filter(subject=foreign_denied).exists()
     assert Release.objects.get(pk=harbors.pk).status == Release.Status.ACTIVE
 
     share.refresh_from_db()
     assert share.status == Share.Status.EXPIRED and share.ended_at is not None
-    assert StatusChange.objects.filter(subject_id=share.pk, to_status="expired").exists()
+    change = share.status_changes.get(to_status="expired")
+    assert (change.from_status, change.note) == ("sent", SHARE_NOTE)
     assert not has_grant(client, eastside)
     assert Share.objects.get(pk=kept_share.pk).status == Share.Status.SENT
     assert has_grant(other_client, eastside)
@@ -578,8 +596,7 @@ def test_the_migration_revokes_releases_another_agency_recorded_and_ends_what_th
         client=client, categories=HOUSING, purpose=Purpose.HOUSING_PLACEMENT, recipient_agency=eastside
     ).allowed
 
-    # Harbor reads why; running it again changes nothing.
+    # Harbor reads why; the second run changed nothing.
     body = client_for(intake).get(reverse("sharing:release-detail", args=[foreign_active.pk])).content.decode()
     assert FOREIGN_REASON in body
-    migration().revoke_releases_recorded_by_other_agencies(apps, None)
-    assert ReleaseStatusChange.objects.filter(release__client=client).count() == 2
+    assert ReleaseStatusChange.objects.filter(subject__client=client).count() == 2
