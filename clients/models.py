@@ -12,7 +12,6 @@ import uuid
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -26,6 +25,7 @@ from hmis.crypto import (
     EncryptedIntegerField,
     EncryptedTextField,
 )
+from hmis.status import StatusHistory, StatusMachine
 
 # No 0/O or 1/I: a reference is read aloud and typed.
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -299,12 +299,12 @@ class LegalHold(models.Model):
         return f"Legal hold {self.pk}"
 
 
-class RetentionRun(models.Model):
+class RetentionRun(StatusMachine):
     """One count of the clients past the retention period and, once the
     system admin confirms it, their de-identification in batches.
 
     Holds counts only (per agency id and in total), never a name or a client
-    id. Status moves only through ``move_to`` and ``TRANSITIONS``.
+    id. Status moves only through ``move_to`` (``hmis.status``).
     """
 
     class Status(models.TextChoices):
@@ -314,14 +314,12 @@ class RetentionRun(models.Model):
         RUNNING = "running", "De-identifying"
         DONE = "done", "Done"
 
-    TRANSITIONS = frozenset(
-        {
-            (Status.PLANNED, Status.SUPERSEDED),
-            (Status.PLANNED, Status.CONFIRMED),
-            (Status.CONFIRMED, Status.RUNNING),
-            (Status.RUNNING, Status.DONE),
-        }
-    )
+    TRANSITIONS = {
+        (Status.PLANNED, Status.SUPERSEDED): "Replace with a newer count",
+        (Status.PLANNED, Status.CONFIRMED): "Confirm",
+        (Status.CONFIRMED, Status.RUNNING): "Start de-identifying",
+        (Status.RUNNING, Status.DONE): "Finish",
+    }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Clients last created or changed before this moment are due.
@@ -347,10 +345,15 @@ class RetentionRun(models.Model):
     def __str__(self):
         return f"Retention run {self.pk}"
 
-    def move_to(self, status):
-        if (self.status, status) not in self.TRANSITIONS:
-            raise ValidationError(f"A retention run cannot go from {self.status} to {status}.")
-        self.status = status
+    def status_moved(self, old, new, *, by, at, note):
+        if new == self.Status.CONFIRMED:
+            self.confirmed_by, self.confirmed_at = by, at
+        elif new == self.Status.DONE:
+            self.finished_at = at
+
+
+class RetentionRunStatusChange(StatusHistory):
+    subject = models.ForeignKey(RetentionRun, on_delete=models.CASCADE, related_name="status_changes")
 
 
 class ClientMerge(models.Model):
@@ -400,6 +403,7 @@ register_audited(Assessment)
 register_audited(PossibleDuplicate)
 register_audited(LegalHold)
 register_audited(RetentionRun)
+register_audited(RetentionRunStatusChange)
 register_audited(ClientUserObjectPermission)
 register_audited(ClientGroupObjectPermission)
 

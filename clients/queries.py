@@ -25,6 +25,7 @@ from django.http import Http404
 from clients import matching
 from clients.masking import MaskedClient, Viewer
 from clients.models import (
+    Assessment,
     Client,
     ClientGroupObjectPermission,
     ClientUserObjectPermission,

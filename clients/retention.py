@@ -150,8 +150,7 @@ def plan_retention(*, acting_user=None) -> RetentionRun | None:
     }
     with acting_as(acting_user):
         for waiting in RetentionRun.objects.select_for_update().filter(status=RetentionRun.Status.PLANNED):
-            waiting.move_to(RetentionRun.Status.SUPERSEDED)
-            waiting.save(update_fields=["status"])
+            waiting.move_to(RetentionRun.Status.SUPERSEDED, by=acting_user)
         if not counts:
             return None
         return RetentionRun.objects.create(
@@ -177,10 +176,8 @@ def confirm_retention_run(*, acting_user, run) -> RetentionRun:
     now = timezone.now()
     if now - run.planned_at > PLAN_VALID_FOR:
         raise ValidationError("This count is more than two days old. Count again, then confirm.")
-    run.move_to(RetentionRun.Status.CONFIRMED)
-    run.confirmed_by, run.confirmed_at = acting_user, now
     with acting_as(acting_user):
-        run.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        run.move_to(RetentionRun.Status.CONFIRMED, by=acting_user, at=now)
     transaction.on_commit(lambda: run_retention.delay(str(run.pk)))
     return run
 
@@ -198,18 +195,15 @@ def run_confirmed(run_id) -> str:
         if run is None or run.status not in (RetentionRun.Status.CONFIRMED, RetentionRun.Status.RUNNING):
             return "skipped"
         if run.status == RetentionRun.Status.CONFIRMED:
-            run.move_to(RetentionRun.Status.RUNNING)
             with acting_as(run.confirmed_by):
-                run.save(update_fields=["status"])
+                run.move_to(RetentionRun.Status.RUNNING, by=None)
     while deidentify_batch(run):
         pass
     with transaction.atomic():
         run = RetentionRun.objects.select_for_update().get(pk=run_id)
         if run.status == RetentionRun.Status.RUNNING:
-            run.move_to(RetentionRun.Status.DONE)
-            run.finished_at = timezone.now()
             with acting_as(run.confirmed_by):
-                run.save(update_fields=["status", "finished_at"])
+                run.move_to(RetentionRun.Status.DONE, by=None)
     return "done"
 
 

@@ -22,7 +22,7 @@ from hmis.tasks import absolute_link, email_for
 from incidents import actions as incident_actions
 from incidents.emails import escalation_message, reminder_message
 from incidents.models import Determination, Notification, RecipientRole
-from tests.builders.clients import make_client as canary_client
+from tests.builders.clients import make_client
 from tests.builders.sharing import care_release, housing_share
 from tests.canaries import CANARIES, CANARY_ADDRESS, CANARY_FIRST, CANARY_LAST, CANARY_PHONE
 from tests.canaries import CANARY_NOTE as INCIDENT_CANARY
@@ -55,7 +55,7 @@ def eager_celery():
 @pytest.fixture
 def world(intake, supervisor, security_officer, agency_lead, other_intake, eastside):
     """A canary client referred to eastside, and an incident about them whose free text is canaries."""
-    client = canary_client(intake, dob=CANARY_DOB)
+    client = make_client(intake, dob=CANARY_DOB)
     care_release(intake, supervisor, client, eastside)
     housing_share(intake, client, eastside, justification=FREE_TEXT)
     now = timezone.now()

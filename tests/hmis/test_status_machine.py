@@ -9,11 +9,12 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
+from clients.models import RetentionRun
 from hmis.status import IllegalTransition, StatusHistory, StatusMachine
 from sharing import actions as sharing_actions
-from tests.incidents.support import report
-from tests.sharing.release_fixtures import record
-from tests.sharing.share_fixtures import canary_client, care_release, housing_share
+from tests.builders.clients import make_client
+from tests.builders.incidents import report
+from tests.builders.sharing import care_release, housing_share, record
 
 MACHINES = sorted(
     (m for m in apps.get_models() if issubclass(m, StatusMachine) and not m._meta.abstract),
@@ -58,11 +59,11 @@ def test_each_machine_has_its_own_history_with_a_foreign_key(machine):
 
 
 def new_release(intake, supervisor, eastside):
-    return record(intake, canary_client(intake), recipient_agencies=[eastside])
+    return record(intake, make_client(intake), recipient_agencies=[eastside])
 
 
 def new_share(intake, supervisor, eastside):
-    client = canary_client(intake)
+    client = make_client(intake)
     care_release(intake, supervisor, client, eastside)
     return housing_share(intake, client, eastside)
 
@@ -81,12 +82,20 @@ def new_incident(intake, supervisor, eastside):
     return report(intake)
 
 
+def new_retention_run(intake, supervisor, eastside):
+    now = timezone.now()
+    return RetentionRun.objects.create(
+        cutoff=now, retention_years=7, planned_at=now, planned_counts={str(eastside.pk): 1}, planned_total=1
+    )
+
+
 #: How to make a record of each machine. A new machine without one fails here.
 MAKERS = {
     "sharing.Release": new_release,
     "sharing.Share": new_share,
     "sharing.ExternalRequest": new_external_request,
     "incidents.Incident": new_incident,
+    "clients.RetentionRun": new_retention_run,
 }
 
 

@@ -5,8 +5,8 @@ import pytest
 
 from incidents import actions
 from incidents.models import Status
+from tests.builders.incidents import report
 from tests.hmis.test_free_text_migrations import migrate, migrate_to_latest
-from tests.incidents.support import report
 from tests.incidents.test_workflow import ready_to_close, walk_to
 
 REASON = "The laptop turned up with a note inside."
