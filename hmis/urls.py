@@ -42,6 +42,7 @@ urlpatterns = [
     path("privacy-screen/", privacy.privacy_screen, name="privacy-screen"),
     path("notices/", notices.notice_list, name="notices"),
     path("notices/read/", notices.notices_read, name="notices-read"),
+    path("sharing/notices/", notices.notices_old_address, name="notices-old-address"),
     path("agency/users/", users.user_list, name="user-list"),
     path("agency/users/invite/", users.user_invite, name="user-invite"),
     path("agency/users/<uuid:user_id>/", users.user_detail, name="user-detail"),

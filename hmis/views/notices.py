@@ -18,3 +18,10 @@ def notice_list(request):
 def notices_read(request):
     actions.mark_notices_read(acting_user=request.user)
     return redirect("notices")
+
+
+@requires(SIGNED_IN)
+def notices_old_address(request):
+    """Notices lived at /sharing/notices/ before they moved to the core; e-mails
+    already sent link there, so the old address keeps leading to them."""
+    return redirect("notices", permanent=True)

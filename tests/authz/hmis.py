@@ -54,6 +54,7 @@ EXPECTATIONS = {
     "privacy-screen": Expect(allowed=SIGNED_IN, ok=302, method="post", data={"next": "/"}),
     "notices": Expect(allowed=SIGNED_IN),
     "notices-read": Expect(allowed=SIGNED_IN, ok=302, method="post"),
+    "notices-old-address": Expect(allowed=SIGNED_IN, ok=301),
     "user-list": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
     "user-invite": Expect(allowed=MANAGERS, overrides={"other_agency_lead": 200}),
     "user-detail": Expect(allowed=MANAGERS, outsiders=("other_agency_lead",), kwargs=harbor_user),

@@ -108,3 +108,10 @@ def test_every_link_of_a_referral_life_opens_for_its_recipient(
     assert Notice.objects.filter(recipient=intake, text__contains="accepted").exists()
     assert Notice.objects.filter(recipient=other_intake, text__contains="withdrawn").exists()
     assert_every_link_opens(list(Notice.objects.select_related("recipient")))
+
+
+@pytest.mark.django_db
+def test_the_old_notices_address_in_earlier_emails_leads_to_the_notices(intake):
+    answer = signed_in(intake).get("/sharing/notices/", follow=True)
+    assert answer.status_code == 200
+    assert answer.redirect_chain == [("/notices/", 301)]
