@@ -105,6 +105,11 @@ NAME_STAFF_ON_CONFIDENTIAL = define(
     STAFF,
 )
 MANAGE_PROJECTS = define("clients.projects", "Add and close the agency's projects", {Role.SUPERVISOR, Role.AGENCY_LEAD})
+DECIDE_CORRECTIONS = define(
+    "clients.corrections.decide",
+    "Accept or refuse a client's request to correct their record (never one you recorded)",
+    {Role.SUPERVISOR},
+)
 REVIEW_DUPLICATES = define(
     "clients.duplicates.review", "Review possible duplicate clients across agencies", {Role.SYSTEM_ADMIN}
 )
@@ -159,6 +164,7 @@ APPROVE_HMIS_CSV_PII = define(
 IMPORT_HMIS_CSV = define(
     "hmis_csv.import", "Import HUD HMIS CSV files into an agency", {Role.AGENCY_LEAD, Role.SYSTEM_ADMIN}
 )
+
 
 def has_permission(user, code: str) -> bool:
     perm = _REGISTRY[code]
