@@ -330,3 +330,25 @@ def test_canary_pii_is_absent_from_logs_audit_changes_urls_titles_and_messages(i
         for hop, _status in getattr(response, "redirect_chain", []):
             assert all(canary not in hop for canary in canaries)
     assert Client.objects.get(pk=client.pk).last_name == NEW_LAST
+
+
+def test_client_page_runs_the_same_queries_with_one_request_or_many(intake, supervisor, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = make_client(intake)
+    actions.refuse_correction(acting_user=supervisor, request=ask(intake, client), reason=REFUSAL)
+    browser = client_for(intake)
+    url = f"/clients/{client.pk}/"
+
+    def count():
+        browser.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            browser.get(url)
+        return len(captured.captured_queries)
+
+    with_one = count()
+    for field, value in (("middle_name", "Ann"), ("name_suffix", "Jr"), ("sex", "1")):
+        request = ask(intake, client, field=field, value=value)
+    actions.refuse_correction(acting_user=supervisor, request=request, reason=REFUSAL)
+    assert count() == with_one
