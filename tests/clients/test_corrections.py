@@ -352,3 +352,17 @@ def test_client_page_runs_the_same_queries_with_one_request_or_many(intake, supe
         request = ask(intake, client, field=field, value=value)
     actions.refuse_correction(acting_user=supervisor, request=request, reason=REFUSAL)
     assert count() == with_one
+
+
+def test_accepting_a_request_the_record_no_longer_allows_says_why_and_changes_nothing(intake, supervisor, client_for):
+    client = make_client(intake)
+    request = ask(intake, client, field="phone", value="555-000-1234")
+    # Since the request, the record was made anonymous: it may hold no contact.
+    actions.update_client(acting_user=intake, client=client, is_anonymous=True)
+    response = client_for(supervisor).post(
+        f"/clients/{client.pk}/corrections/{request.pk}/accept/", {"confirmed": "yes"}, follow=True
+    )
+    assert "anonymous record keeps no name" in messages_of(response)
+    client.refresh_from_db()
+    request.refresh_from_db()
+    assert (client.phone, request.status) == (None, CorrectionRequest.Status.OPEN)
