@@ -20,7 +20,13 @@ from guardian.shortcuts import assign_perm, remove_perm
 from clients import hud, queries
 from clients.masking import REVEALABLE, value_text
 from clients.models import Assessment, Client, CorrectionRequest, Enrollment, PossibleDuplicate, Project
-from clients.validation import IDENTIFYING_FIELDS, VAWA_MESSAGE, validate_assessment, validate_enrollment
+from clients.validation import (
+    ANONYMOUS_MESSAGE,
+    IDENTIFYING_FIELDS,
+    VAWA_MESSAGE,
+    validate_assessment,
+    validate_enrollment,
+)
 from hmis import permissions
 from hmis.audit import acting_as, record_access
 from hmis.blind_index import normalize_ssn
@@ -431,6 +437,13 @@ def _parse_requested_value(field, text):
     return text
 
 
+def _require_kept(client, field, value):
+    """An anonymous record erases identifying values as it saves: refuse a
+    correction it would silently drop."""
+    if getattr(client, field) != value:
+        raise ValidationError({"requested_value": ANONYMOUS_MESSAGE})
+
+
 def _require_correction_decider(acting_user, correction):
     _require(acting_user, permissions.DECIDE_CORRECTIONS)
     _require_editable(acting_user, correction.client)
@@ -459,6 +472,7 @@ def request_correction(*, acting_user, client, field, requested_value, reason) -
     if getattr(candidate, field) == value:
         raise ValidationError({"requested_value": "The record already says that."})
     _apply_changes(candidate, {field: value})
+    _require_kept(candidate, field, value)
     correction = CorrectionRequest(
         client=client, field=field, requested_value=value_text(value), reason=reason, requested_by=acting_user
     )
@@ -492,7 +506,8 @@ def accept_correction(*, acting_user, request) -> CorrectionRequest:
         raise ValidationError("The record already says that: refuse the request and tell the client why.")
     # Claim the request first: a second decision stops here, before any change.
     request.move_to(CorrectionRequest.Status.ACCEPTED, by=acting_user, previous_value=value_text(previous))
-    update_client(acting_user=acting_user, client=client, **{request.field: value})
+    updated = update_client(acting_user=acting_user, client=client, **{request.field: value})
+    _require_kept(updated, request.field, value)
     entry = LogEntry.objects.get_for_object(client).filter(actor=acting_user).order_by("-pk").first()
     entry.additional_data = {"correction_request": str(request.pk)}
     entry.save(update_fields=["additional_data"])

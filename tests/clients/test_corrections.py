@@ -366,3 +366,11 @@ def test_accepting_a_request_the_record_no_longer_allows_says_why_and_changes_no
     client.refresh_from_db()
     request.refresh_from_db()
     assert (client.phone, request.status) == (None, CorrectionRequest.Status.OPEN)
+
+
+def test_an_anonymous_record_takes_no_request_for_an_identifying_value(intake):
+    client = make_client(intake)
+    actions.update_client(acting_user=intake, client=client, is_anonymous=True)
+    with pytest.raises(ValidationError, match="anonymous record keeps no name"):
+        ask(intake, client, field="phone", value="555-000-1234")
+    assert not CorrectionRequest.objects.exists()
