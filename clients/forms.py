@@ -268,7 +268,7 @@ class CorrectionRequestForm(forms.Form):
     """A client's request to correct their record, as staff record it."""
 
     field = forms.ChoiceField(
-        label="Which field does the client want corrected?",
+        label="What does the client want corrected?",
         choices=list(CorrectionRequest.FIELDS.items()),
         error_messages={"invalid_choice": "Choose the field the client wants corrected."},
     )

@@ -24,7 +24,7 @@ def test_intake_records_a_correction_and_the_supervisor_accepts_it_from_the_dash
         page.goto(f"/clients/{client.pk}/")
         expect(page.locator("#client-name")).to_contain_text("Zebrafinchly")
         page.get_by_text("Record a correction request").click()
-        page.get_by_label("Which field does the client want corrected?").select_option(label="Last name")
+        page.get_by_label("What does the client want corrected?").select_option(label="Last name")
         page.get_by_label("What should it say?").fill("Zebrafinchley")
         page.get_by_label("The client's reason").fill("The name was misspelt at intake.")
         page.get_by_role("button", name="Record request").click()
