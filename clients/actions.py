@@ -10,6 +10,7 @@ logged or put in an exception message.
 import datetime
 import json
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,18 +21,20 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from clients import hud, matching, queries
-from clients.masking import REVEALABLE
+from clients.masking import REVEALABLE, value_text
 from clients.models import (
     Assessment,
     Client,
     ClientMerge,
     ClientUserObjectPermission,
+    CorrectionRequest,
     Enrollment,
     PossibleDuplicate,
     Project,
 )
 from clients.signals import clients_merged, clients_unmerged
 from clients.validation import (
+    ANONYMOUS_MESSAGE,
     IDENTIFYING_FIELDS,
     VAWA_MESSAGE,
     validate_assessment,
@@ -172,15 +175,24 @@ def update_client(*, acting_user, client, **changes) -> Client:
     if unknown:
         raise ValueError(f"not client fields: {sorted(unknown)}")
     client = Client.objects.select_for_update().select_related("owning_agency").get(pk=client.pk)
-    changes = _clean_values(changes)
-    changed = [name for name, value in changes.items() if getattr(client, name) != value]
-    _write_values(client, changes)
+    changed = _apply_changes(client, changes)
     with acting_as(acting_user):
         client.save()
         if client.confidential and "confidential" in changed:
             assign_perm(VIEW_PERM, acting_user, client)
         record_access(actor=acting_user, action=AccessEvent.Action.EDIT, subject=client, fields=sorted(changed))
     return client
+
+
+def _apply_changes(client, changes) -> list[str]:
+    """Set ``changes`` on ``client`` (unsaved), rebuild its blind indexes and
+    validate it by the record's rules; returns the names of the fields that
+    changed. The one write path of an edit, also checked before one is asked
+    for (a correction request)."""
+    changes = _clean_values(changes)
+    changed = [name for name, value in changes.items() if getattr(client, name) != value]
+    _write_values(client, changes)
+    return changed
 
 
 def _write_values(client, values):
@@ -659,3 +671,164 @@ def unmerge_clients(*, acting_user, merge) -> ClientMerge:
         for client in (kept, merged):
             record_access(actor=acting_user, action=AccessEvent.Action.UNMERGE, subject=client, detail=detail)
     return merge
+
+
+# --- Corrections (HUD privacy standards: a client may ask to correct their record) ------------
+
+
+def _parse_requested_value(field, text):
+    """The value ``text`` asks ``field`` to hold, in the field's type; refused with
+    a message on ``requested_value`` that never repeats what was typed."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"requested_value": "Write what the record should say."})
+    if field == "dob":
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError({"requested_value": "Write the date of birth as YYYY-MM-DD."}) from None
+    if field in ("sex", "veteran_status"):
+        choices = Client._meta.get_field(field).choices
+        for code, label in choices:
+            if text.lower() in (str(code), label.lower()):
+                return code
+        raise ValidationError({"requested_value": "Write one of: " + "; ".join(label for _, label in choices) + "."})
+    return text
+
+
+def _require_kept(client, field, value):
+    """An anonymous record erases identifying values as it saves: refuse a
+    correction it would silently drop."""
+    if getattr(client, field) != value:
+        raise ValidationError({"requested_value": ANONYMOUS_MESSAGE})
+
+
+def _require_correction_decider(acting_user, correction):
+    _require(acting_user, permissions.DECIDE_CORRECTIONS)
+    _require_editable(acting_user, correction.client)
+    if correction.requested_by_id == acting_user.pk:
+        # Four eyes, as for releases: who recorded the request never decides it.
+        raise PermissionDenied("You recorded this request: another supervisor must decide it.")
+
+
+@transaction.atomic
+def request_correction(*, acting_user, client, field, requested_value, reason) -> CorrectionRequest:
+    """Staff of the record's agency (who may edit it) record a client's request
+    to correct one field, with the client's reason. The requested value must
+    pass the same rules as an edit of the record, so a supervisor only decides
+    requests that can be made."""
+    _require_editable(acting_user, client)
+    errors = {}
+    if field not in CorrectionRequest.FIELDS:
+        errors["field"] = "Choose the field the client wants corrected."
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Write why the client asks for the correction."
+    if errors:
+        raise ValidationError(errors)
+    value = _clean_values({field: _parse_requested_value(field, requested_value)})[field]
+    candidate = Client.objects.select_related("owning_agency").get(pk=client.pk)
+    if getattr(candidate, field) == value:
+        raise ValidationError({"requested_value": "The record already says that."})
+    _apply_changes(candidate, {field: value})
+    _require_kept(candidate, field, value)
+    correction = CorrectionRequest(
+        client=client, field=field, requested_value=value_text(value), reason=reason, requested_by=acting_user
+    )
+    correction.full_clean()
+    with acting_as(acting_user):
+        correction.save()
+        record_access(
+            actor=acting_user,
+            action=AccessEvent.Action.EDIT,
+            subject=client,
+            fields=["correction request"],
+            reason=AccessEvent.Reason.CLIENT_REQUEST,
+            detail=f"Recorded correction request {correction.pk}",
+        )
+    return correction
+
+
+@transaction.atomic
+def accept_correction(*, acting_user, request) -> CorrectionRequest:
+    """A supervisor of the record's agency, who did not record it, accepts an
+    open request: the field is changed through ``update_client`` (the edit's
+    rules, blind indexes rebuilt), and the client's audit entry is linked to
+    the request both ways. Deciding a request twice is refused."""
+    _require_correction_decider(acting_user, request)
+    client = Client.objects.select_for_update().get(pk=request.client_id)
+    value = _clean_values({request.field: _parse_requested_value(request.field, request.requested_value)})[
+        request.field
+    ]
+    previous = getattr(client, request.field)
+    if previous == value:
+        raise ValidationError("The record already says that: refuse the request and tell the client why.")
+    # Claim the request first: a second decision stops here, before any change.
+    request.move_to(CorrectionRequest.Status.ACCEPTED, by=acting_user, previous_value=value_text(previous))
+    updated = update_client(acting_user=acting_user, client=client, **{request.field: value})
+    _require_kept(updated, request.field, value)
+    entry = LogEntry.objects.get_for_object(client).filter(actor=acting_user).order_by("-pk").first()
+    entry.additional_data = {"correction_request": str(request.pk)}
+    entry.save(update_fields=["additional_data"])
+    CorrectionRequest.objects.filter(pk=request.pk).update(applied_change=entry)
+    request.applied_change = entry
+    record_access(
+        actor=acting_user,
+        action=AccessEvent.Action.EDIT,
+        subject=client,
+        fields=[request.field],
+        reason=AccessEvent.Reason.CLIENT_REQUEST,
+        detail=f"Accepted correction request {request.pk}",
+    )
+    return request
+
+
+@transaction.atomic
+def refuse_correction(*, acting_user, request, reason) -> CorrectionRequest:
+    """A supervisor of the record's agency, who did not record it, refuses an
+    open request with the reason the client will be given. The request stays
+    attached to the record."""
+    _require_correction_decider(acting_user, request)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Write the reason the client will be given."})
+    request.move_to(CorrectionRequest.Status.REFUSED, by=acting_user, refusal_reason=reason[:2000])
+    record_access(
+        actor=acting_user,
+        action=AccessEvent.Action.EDIT,
+        subject=request.client,
+        fields=["correction request"],
+        reason=AccessEvent.Reason.CLIENT_REQUEST,
+        detail=f"Refused correction request {request.pk}",
+    )
+    return request
+
+
+@transaction.atomic
+def reveal_correction_value(*, acting_user, request, reason, reason_text="", privacy_screen=False) -> str:
+    """Unmask, for one page view and with a reason, the masked field a
+    correction request is about (its requested and current values). Recorded
+    as a reveal of that field of the client."""
+    _require(acting_user, permissions.REVEAL_CLIENT_PII)
+    _require_editable(acting_user, request.client)
+    errors = {}
+    if request.field not in REVEALABLE:
+        errors["field"] = "This field is not masked."
+    if reason not in AccessEvent.Reason.values:
+        errors["reason"] = "Choose why you need to see it."
+    elif reason == AccessEvent.Reason.OTHER and not (reason_text or "").strip():
+        errors["reason_text"] = "Say why you need to see it."
+    if privacy_screen:
+        errors.setdefault("field", "The privacy screen is on. Switch it off to reveal a field.")
+    if errors:
+        raise ValidationError(errors)
+    record_access(
+        actor=acting_user,
+        action=AccessEvent.Action.REVEAL,
+        subject=request.client,
+        fields=[request.field],
+        reason=reason,
+        reason_text=(reason_text or "").strip(),
+        detail=f"Correction request {request.pk}",
+    )
+    return request.field

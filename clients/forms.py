@@ -9,7 +9,7 @@ from django import forms
 from clients import hud
 from clients.client_copy import IdentityCheck, Language
 from clients.masking import REVEALABLE
-from clients.models import Assessment, Client, Enrollment, PossibleDuplicate, Project
+from clients.models import Assessment, Client, CorrectionRequest, Enrollment, PossibleDuplicate, Project
 from hmis.models import AccessEvent
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -323,3 +323,33 @@ class MergeForm(forms.Form):
         return {
             name: ("kept" if value == keep else "merged") for name, value in self.cleaned_data.items() if name != "keep"
         }
+
+
+class CorrectionRequestForm(forms.Form):
+    """A client's request to correct their record, as staff record it."""
+
+    field = forms.ChoiceField(
+        label="What does the client want corrected?",
+        choices=list(CorrectionRequest.FIELDS.items()),
+        error_messages={"invalid_choice": "Choose the field the client wants corrected."},
+    )
+    requested_value = forms.CharField(
+        label="What should it say?",
+        max_length=500,
+        help_text="Dates as YYYY-MM-DD; for sex or veteran status, one of the choices on the record.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    reason = forms.CharField(label="The client's reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CorrectionRefusalForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the request refused? (the client will be given this reason)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CorrectionRevealForm(forms.Form):
+    reason = forms.ChoiceField(label="Why do you need to see it?", choices=AccessEvent.Reason.choices)
+    reason_text = forms.CharField(label="Explain (required for \u201cOther\u201d)", required=False, max_length=500)

@@ -218,3 +218,33 @@ def merge_rows(first, second, groups, viewer: Viewer):
         )
         for group, fields in groups.items()
     ]
+
+
+def value_text(value) -> str:
+    """A field's value as text (how a correction request stores a value)."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def masked_field_value(field, text, viewer: Viewer, *, revealed=False) -> str:
+    """One field's value given as text (a correction request's requested or
+    replaced value), masked as the client page masks that field."""
+    if viewer.privacy:
+        return HIDDEN
+    if not text:
+        return NONE
+    if field == "sex":
+        return dict(hud.Sex.choices).get(int(text), text)
+    if field == "veteran_status":
+        return dict(hud.NoYes.choices).get(int(text), text)
+    if field == "ssn":
+        if revealed:
+            return format_ssn(text)
+        return f"•••-••-{text[-4:]}" if viewer.names else "•••-••-••••"
+    if field == "dob":
+        return text if revealed else f"Born {text[:4]}"
+    if field in REVEALABLE:
+        return text if revealed else HIDDEN
+    # A name: case workers see it, others its initial.
+    return text if viewer.names else f"{text.strip()[0].upper()}."

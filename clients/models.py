@@ -12,6 +12,7 @@ import uuid
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -394,6 +395,112 @@ class ClientMerge(models.Model):
         return f"Client merge {self.pk}"
 
 
+class CorrectionRequest(models.Model):
+    """A client's request to correct one field of their record (HUD's HMIS
+    privacy standards: the right to ask for corrections).
+
+    Staff of the owning agency record it; a supervisor of that agency (not
+    the one who recorded it) accepts it, and the change is made through the
+    client edit action, or refuses it with a reason the client can be given.
+    A decided request stays attached to the record. Status moves only through
+    ``move_to`` (the table ``TRANSITIONS``).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a supervisor"
+        ACCEPTED = "accepted", "Accepted: the record was corrected"
+        REFUSED = "refused", "Refused"
+
+    TRANSITIONS = {
+        Status.OPEN: {Status.ACCEPTED, Status.REFUSED},
+        Status.ACCEPTED: set(),
+        Status.REFUSED: set(),
+    }
+
+    # The fields a client may ask to correct: identity and HUD elements, with their labels.
+    FIELDS = {
+        "first_name": "First name",
+        "middle_name": "Middle name",
+        "last_name": "Last name",
+        "name_suffix": "Name suffix",
+        "ssn": "SSN",
+        "dob": "Date of birth",
+        "sex": "Sex",
+        "veteran_status": "Veteran status",
+        "phone": "Phone",
+        "email": "E-mail",
+        "last_permanent_address": "Last permanent address",
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="correction_requests")
+    field = models.CharField(max_length=30, choices=list(FIELDS.items()))
+    requested_value = EncryptedTextField()
+    reason = EncryptedTextField("the client's reason")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    requested_by = models.ForeignKey("hmis.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey("hmis.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = EncryptedTextField(blank=True, help_text="The reason the client can be given.")
+    # The applied change: the value replaced, and the audit entry of the client's edit.
+    previous_value = EncryptedTextField(null=True, blank=True)
+    applied_change = models.ForeignKey(
+        "auditlog.LogEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["client", "-requested_at"], name="correction_client_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", decided_at__isnull=True, decided_by__isnull=True)
+                | (~Q(status="open") & Q(decided_at__isnull=False, decided_by__isnull=False)),
+                name="correction_decided_when_closed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Correction request {self.pk}"
+
+    @property
+    def field_label(self) -> str:
+        return self.FIELDS.get(self.field, self.field)
+
+    def can_move_to(self, status) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+    def move_to(self, status, *, by, **details):
+        """The one place the status changes: refuses a move not in
+        ``TRANSITIONS``, and claims the row with a conditional update so two
+        supervisors deciding at once cannot both succeed (the second gets
+        ``AlreadyDecided``). Records who and when, and the audit entry."""
+        from copy import copy
+
+        from auditlog.diff import model_instance_diff
+        from auditlog.models import LogEntry
+        from django.utils import timezone
+
+        if not self.can_move_to(status):
+            raise AlreadyDecided
+        before = copy(self)
+        values = {"status": status, "decided_by": by, "decided_at": timezone.now(), **details}
+        moved = type(self).objects.filter(pk=self.pk, status=self.status).update(**values)
+        if moved != 1:
+            raise AlreadyDecided
+        for name, value in values.items():
+            setattr(self, name, value)
+        # A queryset update sends no signals: write the audit entry a save would have written.
+        LogEntry.objects.log_create(
+            self, action=LogEntry.Action.UPDATE, changes=model_instance_diff(before, self), actor=by
+        )
+
+
+class AlreadyDecided(ValidationError):
+    def __init__(self):
+        super().__init__("This request was already decided.", code="already_decided")
+
+
 register_audited(Project)
 # The index columns are derived from encrypted values: keep them out of the diff too.
 register_audited(Client, exclude=[*INDEX_COLUMNS, NEIGHBOUR_COLUMN])
@@ -404,6 +511,9 @@ register_audited(PossibleDuplicate)
 register_audited(LegalHold)
 register_audited(RetentionRun)
 register_audited(RetentionRunStatusChange)
+
+
+register_audited(CorrectionRequest)
 register_audited(ClientUserObjectPermission)
 register_audited(ClientGroupObjectPermission)
 

@@ -19,7 +19,7 @@ agency's clients to anyone holding the model permission.
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q, Window
 from django.http import Http404
 
 from clients import matching
@@ -29,6 +29,7 @@ from clients.models import (
     Client,
     ClientGroupObjectPermission,
     ClientUserObjectPermission,
+    CorrectionRequest,
     Enrollment,
     PossibleDuplicate,
     Project,
@@ -424,3 +425,64 @@ def own_agency_strong_matches(user, client) -> list[matching.Ranked]:
         and not r.client.confidential
         and r.client.owning_agency_id == client.owning_agency_id
     ]
+
+
+# --- Correction requests ------------------------------------------------------------------
+
+
+def corrections_visible_to(user):
+    """Correction requests on the clients whose record ``user``'s agency holds
+    and ``user`` may see and edit (its case workers). A partner agency, and
+    staff who only read (security officer, lead), see none."""
+    if not permissions.has_permission(user, permissions.EDIT_CLIENTS) or not user.agency_id:
+        return CorrectionRequest.objects.none()
+    own = clients_listed_for(user).filter(owning_agency_id=user.agency_id)
+    return CorrectionRequest.objects.filter(client__in=own.values("pk"))
+
+
+def corrections_of(user, client) -> list[CorrectionRequest]:
+    """``client`` must come from ``get_client_for(user, ...)``: its requests, newest first."""
+    if not can_edit(user, client):
+        return []
+    return list(
+        CorrectionRequest.objects.filter(client=client)
+        .select_related("requested_by", "decided_by")
+        .order_by("-requested_at")
+    )
+
+
+def get_correction_for(user, client_id, correction_id) -> CorrectionRequest:
+    """The request if ``user`` may see it, else 404 (missing and not yours alike)."""
+    client = get_client_of_record_for(user, client_id)
+    found = (
+        corrections_visible_to(user)
+        .filter(client=client, pk=correction_id)
+        .select_related("requested_by", "decided_by")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    found.client = client
+    return found
+
+
+DASHBOARD_CORRECTIONS = 20
+
+
+def dashboard_corrections_for(user) -> dict:
+    """Context for the supervisor's dashboard: open requests of the agency,
+    oldest first (references only), and their count, in one query."""
+    if not permissions.has_permission(user, permissions.DECIDE_CORRECTIONS):
+        return {}
+    open_requests = list(
+        corrections_visible_to(user)
+        .filter(status=CorrectionRequest.Status.OPEN)
+        .select_related("client", "requested_by")
+        .only("id", "field", "requested_at", "client__id", "client__reference", "requested_by__username")
+        .annotate(total=Window(Count("pk")))
+        .order_by("requested_at")[:DASHBOARD_CORRECTIONS]
+    )
+    return {
+        "open_corrections": open_requests,
+        "open_correction_count": open_requests[0].total if open_requests else 0,
+    }

@@ -23,6 +23,22 @@ urlpatterns = [
     path("<uuid:client_id>/edit/", views.edit, name="edit"),
     path("<uuid:client_id>/named-staff/", views.named_staff, name="named-staff"),
     path("<uuid:client_id>/enrol/", views.enrol, name="enrol"),
+    path("<uuid:client_id>/corrections/", views.correction_create, name="correction-create"),
+    path("<uuid:client_id>/corrections/<uuid:correction_id>/", views.correction, name="correction"),
+    path(
+        "<uuid:client_id>/corrections/<uuid:correction_id>/revealed/<str:token>/",
+        views.correction,
+        name="correction-revealed",
+    ),
+    path(
+        "<uuid:client_id>/corrections/<uuid:correction_id>/reveal/", views.correction_reveal, name="correction-reveal"
+    ),
+    path(
+        "<uuid:client_id>/corrections/<uuid:correction_id>/accept/", views.correction_accept, name="correction-accept"
+    ),
+    path(
+        "<uuid:client_id>/corrections/<uuid:correction_id>/refuse/", views.correction_refuse, name="correction-refuse"
+    ),
     path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/assessment/", views.assess, name="assess"),
     path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/exit/", views.exit_enrollment, name="exit"),
 ]

@@ -116,6 +116,12 @@ VIEW_DATA_QUALITY = define(
     "See the agency's data-quality counts (HUD's universal data elements) and the reference codes to fix",
     {Role.SUPERVISOR, Role.AGENCY_LEAD},
 )
+
+DECIDE_CORRECTIONS = define(
+    "clients.corrections.decide",
+    "Accept or refuse a client's request to correct their record (never one you recorded)",
+    {Role.SUPERVISOR},
+)
 REVIEW_DUPLICATES = define(
     "clients.duplicates.review",
     "Review and merge possible duplicate clients: a supervisor within the agency, the system admin across agencies",

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clients import actions as client_actions
 from incidents import actions as incident_actions
 from incidents.models import Severity
 from tests.builders.clients import make_client, make_enrollment
@@ -20,20 +21,22 @@ pytestmark = pytest.mark.django_db
 # The most queries each page may run (session, user with agency and roles,
 # second-factor device, then the page's own). Raise one only with a reason.
 BUDGETS = {
-    "client page": 11,
+    "client page": 12,  # the corrections section: one query for open and decided requests
     "clients list": 5,
     "referral page": 9,
     "incident page": 17,  # triage, assessment, breach notices, actions and timeline sections
 }
 # Every dashboard lists the user's open corrective actions (one query); a
 # triager's also lists incidents by what they wait for (incidents, actions,
-# their owners and breach notices: four queries, whatever the count).
-DASHBOARD_BUDGETS = {"intake": 6, "supervisor": 9, "security_officer": 11, "agency_lead": 8, "system_admin": 14}
+# their owners and breach notices: four queries, whatever the count). A
+# supervisor's lists open correction requests with their count (one query).
+DASHBOARD_BUDGETS = {"intake": 6, "supervisor": 10, "security_officer": 11, "agency_lead": 8, "system_admin": 14}
 
 
 def _rows(intake, supervisor, eastside, security_officer, k):
-    """Client ``k`` with two enrollments, a live referral to eastside, and an
-    incident with a corrective action: one more row on every page."""
+    """Client ``k`` with two enrollments, a live referral to eastside, an open
+    and a refused correction request, and an incident with a corrective
+    action: one more row on every page."""
     client = make_client(
         intake,
         first_name=f"Client{k}",
@@ -45,6 +48,11 @@ def _rows(intake, supervisor, eastside, security_officer, k):
     make_enrollment(intake, client, entry_date=datetime.date.today() - datetime.timedelta(days=40 + k))
     care_release(intake, supervisor, client, eastside)
     share = housing_share(intake, client, eastside)
+    for field, value in (("middle_name", f"Mid{k}"), ("name_suffix", "Jr")):
+        correction = client_actions.request_correction(
+            acting_user=intake, client=client, field=field, requested_value=value, reason="Budget"
+        )
+    client_actions.refuse_correction(acting_user=supervisor, request=correction, reason="Budget")
     incident = report(intake)
     incident_actions.triage_incident(acting_user=security_officer, incident=incident, severity=Severity.LOW)
     incident_actions.add_corrective_action(

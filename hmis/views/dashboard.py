@@ -1,5 +1,6 @@
 from django.shortcuts import render
 
+from clients.queries import dashboard_corrections_for
 from hmis import permissions, queries
 from hmis.models import Role
 from hmis.permissions import SIGNED_IN, has_permission, requires
@@ -27,4 +28,5 @@ def dashboard(request):
         context["incident_worklist"] = incident_worklist(user)
     context.update(dashboard_releases_for(user))
     context.update(dashboard_work_for(user))
+    context.update(dashboard_corrections_for(user))
     return render(request, "hmis/dashboard.html", context)

@@ -8,7 +8,7 @@ merges, and does not open client records; a supervisor reviews and merges
 the pairs within their agency.
 """
 
-from clients.actions import merge_clients
+from clients.actions import merge_clients, request_correction
 from clients.models import PossibleDuplicate
 from tests.authz.base import HARBOR_ROLES, OTHER_ROLES, Expect
 from tests.builders.clients import make_client, make_enrollment
@@ -23,6 +23,9 @@ def build_world(world):
     world.harbor_enrollment = make_enrollment(intake, world.harbor_client)
     world.confidential_client = make_client(intake, first_name="Quiet", ssn="219870009", confidential=True)
     other = make_client(world.personas["other_intake"], first_name="Other", last_name="Person", ssn="219870001")
+    world.correction = request_correction(
+        acting_user=intake, client=world.harbor_client, field="first_name", requested_value="Quilla", reason="Spelling"
+    )
     world.duplicate = PossibleDuplicate.objects.create(
         new_client=other, existing_client=world.harbor_client, score=0.95, found_by=world.personas["other_intake"]
     )
@@ -38,6 +41,10 @@ def build_world(world):
 
 def harbor_client(world):
     return {"client_id": world.harbor_client.pk}
+
+
+def harbor_correction(world):
+    return {"client_id": world.harbor_client.pk, "correction_id": world.correction.pk}
 
 
 def harbor_enrollment(world):
@@ -109,4 +116,31 @@ EXPECTATIONS = {
     "clients:enrol": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_client),
     "clients:assess": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_enrollment),
     "clients:exit": Expect(allowed=STAFF, outsiders=OTHER_STAFF, kwargs=harbor_enrollment),
+    # Correction requests: the record's agency's case workers record them (refused here: empty,
+    # state stays); only its supervisors (never another agency's: 404) see and decide one.
+    "clients:correction-create": Expect(
+        allowed=STAFF, ok=302, outsiders=OTHER_STAFF, method="post", kwargs=harbor_client
+    ),
+    "clients:correction": Expect(allowed=("supervisor",), outsiders=("other_supervisor",), kwargs=harbor_correction),
+    "clients:correction-revealed": Expect(
+        allowed=("supervisor",),
+        outsiders=("other_supervisor",),
+        kwargs=lambda w: {**harbor_correction(w), "token": "no-such-token"},
+    ),
+    # A masked field only: a name is refused with a message (302), nothing is recorded.
+    "clients:correction-reveal": Expect(
+        allowed=("supervisor",),
+        ok=302,
+        outsiders=("other_supervisor",),
+        method="post",
+        data={"reason": "client_request"},
+        kwargs=harbor_correction,
+    ),
+    # GET asks for confirmation; nothing changes.
+    "clients:correction-accept": Expect(
+        allowed=("supervisor",), outsiders=("other_supervisor",), kwargs=harbor_correction
+    ),
+    "clients:correction-refuse": Expect(
+        allowed=("supervisor",), ok=302, outsiders=("other_supervisor",), method="post", kwargs=harbor_correction
+    ),
 }
