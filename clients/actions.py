@@ -692,7 +692,8 @@ def _parse_requested_value(field, text):
         for code, label in choices:
             if text.lower() in (str(code), label.lower()):
                 return code
-        raise ValidationError({"requested_value": "Write one of: " + "; ".join(label for _, label in choices) + "."})
+        allowed = "; ".join(str(label) for _, label in choices)  # labels are lazy translations
+        raise ValidationError({"requested_value": f"Write one of: {allowed}."})
     return text
 
 

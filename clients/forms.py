@@ -353,3 +353,20 @@ class CorrectionRefusalForm(forms.Form):
 class CorrectionRevealForm(forms.Form):
     reason = forms.ChoiceField(label="Why do you need to see it?", choices=AccessEvent.Reason.choices)
     reason_text = forms.CharField(label="Explain (required for \u201cOther\u201d)", required=False, max_length=500)
+
+
+# --- Retention (the system admin's legal holds) ---
+
+
+class LegalHoldForm(forms.Form):
+    reference = forms.CharField(label="Client reference code", max_length=12)
+    reason = forms.CharField(
+        label="Why the record is held",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example the court order's or the investigation's number. No names.",
+    )
+
+
+class ReleaseHoldForm(forms.Form):
+    reason = forms.CharField(label="Why the hold ends", max_length=500)

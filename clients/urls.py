@@ -1,51 +1,55 @@
 # Client records, enrollments and intake assessments. UUIDs only in paths.
 from django.urls import path
 
-from clients import data_quality_views, views, views_merge
+from clients.views import corrections, data_quality, duplicates, merge, records, retention
 
 app_name = "clients"
 urlpatterns = [
-    path("", views.client_list, name="list"),
-    path("intake/", views.search, name="search"),
-    path("intake/new/", views.create, name="create"),
-    path("projects/", views.projects, name="projects"),
-    path("duplicates/", views.duplicates, name="duplicates"),
-    path("data-quality/", data_quality_views.data_quality_page, name="data-quality"),
-    path("duplicates/<uuid:duplicate_id>/", views.duplicate_resolve, name="duplicate-resolve"),
-    path("duplicates/<uuid:duplicate_id>/merge/", views_merge.merge, name="duplicate-merge"),
-    path("merges/<uuid:merge_id>/undo/", views_merge.undo, name="merge-undo"),
-    path("<uuid:client_id>/", views.detail, name="detail"),
-    path("<uuid:client_id>/reveal/", views.reveal, name="reveal"),
-    path("<uuid:client_id>/revealed/<str:token>/", views.revealed, name="revealed"),
-    path("<uuid:client_id>/history/", views.history, name="history"),
-    path("<uuid:client_id>/print/", views.print_copy, name="print-copy"),
-    path("<uuid:client_id>/print/<str:token>/", views.client_copy, name="client-copy"),
-    path("<uuid:client_id>/edit/", views.edit, name="edit"),
-    path("<uuid:client_id>/named-staff/", views.named_staff, name="named-staff"),
-    path("<uuid:client_id>/enrol/", views.enrol, name="enrol"),
-    path("<uuid:client_id>/corrections/", views.correction_create, name="correction-create"),
-    path("<uuid:client_id>/corrections/<uuid:correction_id>/", views.correction, name="correction"),
+    path("", records.client_list, name="list"),
+    path("intake/", records.search, name="search"),
+    path("intake/new/", records.create, name="create"),
+    path("projects/", records.projects, name="projects"),
+    path("duplicates/", duplicates.duplicates, name="duplicates"),
+    path("data-quality/", data_quality.data_quality_page, name="data-quality"),
+    path("duplicates/<uuid:duplicate_id>/", duplicates.duplicate_resolve, name="duplicate-resolve"),
+    path("duplicates/<uuid:duplicate_id>/merge/", merge.merge, name="duplicate-merge"),
+    path("merges/<uuid:merge_id>/undo/", merge.undo, name="merge-undo"),
+    path("<uuid:client_id>/", records.detail, name="detail"),
+    path("<uuid:client_id>/reveal/", records.reveal, name="reveal"),
+    path("<uuid:client_id>/revealed/<str:token>/", records.revealed, name="revealed"),
+    path("<uuid:client_id>/history/", records.history, name="history"),
+    path("<uuid:client_id>/print/", records.print_copy, name="print-copy"),
+    path("<uuid:client_id>/print/<str:token>/", records.client_copy, name="client-copy"),
+    path("<uuid:client_id>/edit/", records.edit, name="edit"),
+    path("<uuid:client_id>/named-staff/", records.named_staff, name="named-staff"),
+    path("<uuid:client_id>/enrol/", records.enrol, name="enrol"),
+    path("<uuid:client_id>/corrections/", corrections.correction_create, name="correction-create"),
+    path("<uuid:client_id>/corrections/<uuid:correction_id>/", corrections.correction, name="correction"),
     path(
         "<uuid:client_id>/corrections/<uuid:correction_id>/revealed/<str:token>/",
-        views.correction,
+        corrections.correction,
         name="correction-revealed",
     ),
     path(
-        "<uuid:client_id>/corrections/<uuid:correction_id>/reveal/", views.correction_reveal, name="correction-reveal"
+        "<uuid:client_id>/corrections/<uuid:correction_id>/reveal/",
+        corrections.correction_reveal,
+        name="correction-reveal",
     ),
     path(
-        "<uuid:client_id>/corrections/<uuid:correction_id>/accept/", views.correction_accept, name="correction-accept"
+        "<uuid:client_id>/corrections/<uuid:correction_id>/accept/",
+        corrections.correction_accept,
+        name="correction-accept",
     ),
     path(
-        "<uuid:client_id>/corrections/<uuid:correction_id>/refuse/", views.correction_refuse, name="correction-refuse"
+        "<uuid:client_id>/corrections/<uuid:correction_id>/refuse/",
+        corrections.correction_refuse,
+        name="correction-refuse",
     ),
-    path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/assessment/", views.assess, name="assess"),
-    path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/exit/", views.exit_enrollment, name="exit"),
+    path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/assessment/", records.assess, name="assess"),
+    path("<uuid:client_id>/enrollments/<uuid:enrollment_id>/exit/", records.exit_enrollment, name="exit"),
 ]
 
-# Retention: the system admin's count, confirmation and legal holds (clients.views_retention).
-from clients import views_retention as retention  # noqa: E402
-
+# Retention: the system admin's count, confirmation and legal holds.
 urlpatterns += [
     path("retention/", retention.report, name="retention"),
     path("retention/count/", retention.plan, name="retention-plan"),

@@ -55,7 +55,7 @@ class Agency(models.Model):
         help_text="VAWA: this agency may only create de-identified client records.",
     )
     phone = models.CharField("phone on file", max_length=40, blank=True)
-    # Printed on the copy a client takes home (clients.views.client_copy): public agency facts, no client data.
+    # Printed on the copy a client takes home (clients.views.records.client_copy): public agency facts, no client data.
     client_contact = models.TextField(
         "how clients reach the agency",
         max_length=500,

@@ -1,5 +1,5 @@
 """ "Who has seen or received your information": the accounting of disclosures
-a client takes home with their copy (clients.views.client_copy).
+a client takes home with their copy (clients.views.records.client_copy).
 
 Built from the referrals and outside disclosures recorded here and from the
 access events of ``hmis``: every referral sent to a partner, every

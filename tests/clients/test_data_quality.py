@@ -229,7 +229,7 @@ def test_another_agencys_project_is_not_a_choice(client_for, supervisor, other_i
 
 
 def test_records_to_fix_are_paged_keeping_the_filters(client_for, supervisor, intake, population, monkeypatch):
-    from clients import data_quality_views
+    from clients.views import data_quality as data_quality_views
 
     monkeypatch.setattr(data_quality_views, "PAGE_SIZE", 1)
     browser = client_for(supervisor)

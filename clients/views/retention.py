@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients import retention
-from clients.forms_retention import LegalHoldForm, ReleaseHoldForm
+from clients.forms import LegalHoldForm, ReleaseHoldForm
 from hmis.confirm import confirmation_page, plural
 from hmis.models import Agency
 from hmis.permissions import MANAGE_RETENTION, requires
