@@ -52,14 +52,6 @@ class PartnerContactForm(forms.Form):
     email = forms.EmailField(required=False)
 
 
-class VerificationForm(forms.Form):
-    verification_method = forms.CharField(
-        max_length=200,
-        help_text="How you confirmed it, e.g. 'call-back to the number already on file'.",
-    )
-    verification_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class ExternalRequestForm(forms.ModelForm):
     """Who asked and what: deliberately no client field of any kind."""
 

@@ -20,7 +20,6 @@ urlpatterns = [
 urlpatterns += [
     path("partners/", partners.partner_list, name="partner-list"),
     path("partners/<uuid:agency_id>/", partners.partner_detail, name="partner-detail"),
-    path("partners/<uuid:agency_id>/verify/", partners.partner_verify, name="partner-verify"),
     path("partners/<uuid:agency_id>/suspend/", partners.partner_suspend, name="partner-suspend"),
     path("partners/<uuid:agency_id>/reinstate/", partners.partner_reinstate, name="partner-reinstate"),
     path("partners/<uuid:agency_id>/contacts/", partners.contact_add, name="partner-contact-add"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from hmis import actions, queries
@@ -94,5 +95,13 @@ def agency_verify(request, agency_id):
         form=form,
         invalid="Say how the agency was verified.",
         success=f"{agency.name} is recorded as verified.",
-        to=reverse("agency-edit", args=[agency.pk]),
+        to=_back_to(request, default=reverse("agency-edit", args=[agency.pk])),
     )
+
+
+def _back_to(request, *, default):
+    """The page the form was on (the agency form or the partner page), if it is one of ours."""
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return default

@@ -5,12 +5,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hmis import actions as hmis_actions
 from hmis.confirm import confirmation_page, plural
+from hmis.forms import AgencyVerificationForm
 from hmis.permissions import MANAGE_AGENCIES, MANAGE_PARTNERS, VIEW_PARTNERS, has_permission, requires
 from hmis.views.outcome import run_action
 from sharing import actions, queries
-from sharing.forms_shares import PartnerContactForm, SuspendForm, VerificationForm
+from sharing.forms_shares import PartnerContactForm, SuspendForm
 
 
 @requires(VIEW_PARTNERS)
@@ -30,30 +30,11 @@ def partner_detail(request, agency_id):
             "contacts": agency.partner_contacts.all(),
             "can_manage": can_manage,
             # Verifying the agency writes its own record: the agency-settings permission.
-            "verify_form": VerificationForm() if has_permission(request.user, MANAGE_AGENCIES) else None,
+            "verify_form": AgencyVerificationForm() if has_permission(request.user, MANAGE_AGENCIES) else None,
             "contact_form": PartnerContactForm() if can_manage else None,
         },
     )
 
-
-@requires(MANAGE_AGENCIES)
-@require_POST
-def partner_verify(request, agency_id):
-    agency = queries.get_partner(agency_id)
-    form = VerificationForm(request.POST)
-    return run_action(
-        request,
-        lambda: hmis_actions.record_agency_verification(
-            acting_user=request.user,
-            agency=agency,
-            method=form.cleaned_data["verification_method"],
-            notes=form.cleaned_data["verification_notes"],
-        ),
-        form=form,
-        invalid="Say how the agency was verified.",
-        success=f"{agency.name} is recorded as verified.",
-        to=reverse("sharing:partner-detail", args=[agency.pk]),
-    )
 
 
 @requires(MANAGE_PARTNERS)
@@ -117,7 +98,7 @@ def contact_add(request, agency_id):
 @require_POST
 def contact_verify(request, contact_id):
     contact = queries.get_partner_contact(contact_id)
-    form = VerificationForm(request.POST)
+    form = AgencyVerificationForm(request.POST)
     return run_action(
         request,
         lambda: actions.verify_partner_contact(

@@ -46,9 +46,6 @@ def everyone_but(*allowed):
 EXPECTATIONS = {
     "sharing:partner-list": Expect(allowed=SIGNED_IN),
     "sharing:partner-detail": Expect(allowed=SIGNED_IN, kwargs=harbor_agency),
-    "sharing:partner-verify": Expect(
-        allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency, data={"verification_method": "Call-back"}
-    ),
     "sharing:partner-suspend": Expect(
         allowed=ADMIN, ok=302, method="post", kwargs=harbor_agency, data={"reason": "Agreement lapsed."}
     ),

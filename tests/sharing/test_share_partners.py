@@ -32,6 +32,31 @@ def test_the_system_admin_verifies_an_agency_recording_who_when_how(system_admin
     assert agency.can_receive_shares
 
 
+def test_verifying_from_the_partner_page_records_it_and_comes_back_there(client_for, system_admin):
+    agency = AgencyFactory(slug="new-partner", name="New Partner", verified_at=None, verification_method="")
+    partner_page = reverse("sharing:partner-detail", args=[agency.pk])
+    http = client_for(system_admin)
+    assert f'action="{reverse("agency-verify", args=[agency.pk])}"' in http.get(partner_page).content.decode()
+    answer = http.post(
+        reverse("agency-verify", args=[agency.pk]),
+        {"verification_method": "Call-back to 555-0101 on file", "next": partner_page},
+        follow=True,
+    )
+    assert answer.redirect_chain == [(partner_page, 302)]
+    assert "New Partner is recorded as verified." in answer.content.decode()
+    agency.refresh_from_db()
+    assert agency.verified_by == system_admin
+
+
+def test_verifying_never_sends_the_browser_to_another_site(client_for, system_admin):
+    agency = AgencyFactory(slug="new-partner", verified_at=None)
+    answer = client_for(system_admin).post(
+        reverse("agency-verify", args=[agency.pk]),
+        {"verification_method": "Call-back", "next": "https://evil.example/phish"},
+    )
+    assert answer["Location"] == reverse("agency-edit", args=[agency.pk])
+
+
 def test_verification_needs_a_method(system_admin):
     agency = AgencyFactory(slug="new-partner", verified_at=None)
     with pytest.raises(ValidationError):
