@@ -287,21 +287,16 @@ def reveal(request, client_id):
     form = RevealForm(request.POST)
     if not queries.can_reveal(request.user, client):
         raise PermissionDenied
-    if form.is_valid():
-        try:
-            revealed = actions.reveal_client_field(
-                acting_user=request.user,
-                client=client,
-                field=form.cleaned_data["field"],
-                reason=form.cleaned_data["reason"],
-                reason_text=form.cleaned_data["reason_text"],
-                privacy_screen=privacy_screen_on(request),
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            token = reveal_once.hold(request, subject_id=client.pk, field=revealed)
-            return redirect("clients:revealed", client_id=client.pk, token=token)
+    shown = reveal_once.reveal_and_redirect(
+        request,
+        form,
+        lambda **chosen: actions.reveal_client_field(acting_user=request.user, client=client, **chosen),
+        subject_id=client.pk,
+        to="clients:revealed",
+        client_id=client.pk,
+    )
+    if shown:
+        return shown
     # Keep the worker's choices, but list only fields that are still masked.
     masked = MaskedClient.of(client, queries.viewer_for(request))
     form.fields["field"].choices = masked.revealable or form.fields["field"].choices

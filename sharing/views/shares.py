@@ -169,21 +169,16 @@ def share_reveal(request, share_id):
         raise PermissionDenied
     view = display.shared_client_view(share, client_queries.viewer_for(request))
     form = ShareRevealForm(request.POST, fields=view.revealable)
-    if form.is_valid():
-        try:
-            revealed = actions.reveal_shared_field(
-                acting_user=request.user,
-                share=share,
-                field=form.cleaned_data["field"],
-                reason=form.cleaned_data["reason"],
-                reason_text=form.cleaned_data["reason_text"],
-                privacy_screen=privacy_screen_on(request),
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            token = reveal_once.hold(request, subject_id=share.pk, field=revealed)
-            return redirect("sharing:share-revealed", share_id=share.pk, token=token)
+    shown = reveal_once.reveal_and_redirect(
+        request,
+        form,
+        lambda **chosen: actions.reveal_shared_field(acting_user=request.user, share=share, **chosen),
+        subject_id=share.pk,
+        to="sharing:share-revealed",
+        share_id=share.pk,
+    )
+    if shown:
+        return shown
     return render(request, "sharing/shares/detail.html", _detail_context(request, share, reveal_form=form), status=400)
 
 
