@@ -23,6 +23,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from clients import hud, matching, queries
 from clients.masking import REVEALABLE, value_text
 from clients.models import (
+    AlreadyDecided,
     Assessment,
     Client,
     ClientMerge,
@@ -712,6 +713,15 @@ def _require_correction_decider(acting_user, correction):
         raise PermissionDenied("You recorded this request: another supervisor must decide it.")
 
 
+def _claim_open(correction) -> CorrectionRequest:
+    """The request, locked, if still open: of two supervisors deciding at
+    once, the second waits for the first and is then told it was decided."""
+    locked = CorrectionRequest.objects.select_for_update().select_related("client").get(pk=correction.pk)
+    if not locked.can_move_to(CorrectionRequest.Status.ACCEPTED):
+        raise AlreadyDecided
+    return locked
+
+
 @transaction.atomic
 def request_correction(*, acting_user, client, field, requested_value, reason) -> CorrectionRequest:
     """Staff of the record's agency (who may edit it) record a client's request
@@ -757,6 +767,7 @@ def accept_correction(*, acting_user, request) -> CorrectionRequest:
     rules, blind indexes rebuilt), and the client's audit entry is linked to
     the request both ways. Deciding a request twice is refused."""
     _require_correction_decider(acting_user, request)
+    request = _claim_open(request)
     client = Client.objects.select_for_update().get(pk=request.client_id)
     value = _clean_values({request.field: _parse_requested_value(request.field, request.requested_value)})[
         request.field
@@ -764,15 +775,17 @@ def accept_correction(*, acting_user, request) -> CorrectionRequest:
     previous = getattr(client, request.field)
     if previous == value:
         raise ValidationError("The record already says that: refuse the request and tell the client why.")
-    # Claim the request first: a second decision stops here, before any change.
-    request.move_to(CorrectionRequest.Status.ACCEPTED, by=acting_user, previous_value=value_text(previous))
+    request.previous_value = value_text(previous)
+    with acting_as(acting_user):
+        request.move_to(CorrectionRequest.Status.ACCEPTED, by=acting_user)
     updated = update_client(acting_user=acting_user, client=client, **{request.field: value})
     _require_kept(updated, request.field, value)
     entry = LogEntry.objects.get_for_object(client).filter(actor=acting_user).order_by("-pk").first()
     entry.additional_data = {"correction_request": str(request.pk)}
     entry.save(update_fields=["additional_data"])
-    CorrectionRequest.objects.filter(pk=request.pk).update(applied_change=entry)
     request.applied_change = entry
+    with acting_as(acting_user):
+        request.save(update_fields=["applied_change"])
     record_access(
         actor=acting_user,
         action=AccessEvent.Action.EDIT,
@@ -790,10 +803,13 @@ def refuse_correction(*, acting_user, request, reason) -> CorrectionRequest:
     open request with the reason the client will be given. The request stays
     attached to the record."""
     _require_correction_decider(acting_user, request)
+    request = _claim_open(request)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Write the reason the client will be given."})
-    request.move_to(CorrectionRequest.Status.REFUSED, by=acting_user, refusal_reason=reason[:2000])
+    request.refusal_reason = reason[:2000]
+    with acting_as(acting_user):
+        request.move_to(CorrectionRequest.Status.REFUSED, by=acting_user)
     record_access(
         actor=acting_user,
         action=AccessEvent.Action.EDIT,

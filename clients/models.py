@@ -395,7 +395,7 @@ class ClientMerge(models.Model):
         return f"Client merge {self.pk}"
 
 
-class CorrectionRequest(models.Model):
+class CorrectionRequest(StatusMachine):
     """A client's request to correct one field of their record (HUD's HMIS
     privacy standards: the right to ask for corrections).
 
@@ -412,9 +412,8 @@ class CorrectionRequest(models.Model):
         REFUSED = "refused", "Refused"
 
     TRANSITIONS = {
-        Status.OPEN: {Status.ACCEPTED, Status.REFUSED},
-        Status.ACCEPTED: set(),
-        Status.REFUSED: set(),
+        (Status.OPEN, Status.ACCEPTED): "Accept correction",
+        (Status.OPEN, Status.REFUSED): "Refuse",
     }
 
     # The fields a client may ask to correct: identity and HUD elements, with their labels.
@@ -467,33 +466,12 @@ class CorrectionRequest(models.Model):
     def field_label(self) -> str:
         return self.FIELDS.get(self.field, self.field)
 
-    def can_move_to(self, status) -> bool:
-        return status in self.TRANSITIONS.get(self.status, set())
+    def status_moved(self, old, new, *, by, at, note):
+        self.decided_by, self.decided_at = by, at
 
-    def move_to(self, status, *, by, **details):
-        """The one place the status changes: refuses a move not in
-        ``TRANSITIONS``, and claims the row with a conditional update so two
-        supervisors deciding at once cannot both succeed (the second gets
-        ``AlreadyDecided``). Records who and when, and the audit entry."""
-        from copy import copy
 
-        from auditlog.diff import model_instance_diff
-        from auditlog.models import LogEntry
-        from django.utils import timezone
-
-        if not self.can_move_to(status):
-            raise AlreadyDecided
-        before = copy(self)
-        values = {"status": status, "decided_by": by, "decided_at": timezone.now(), **details}
-        moved = type(self).objects.filter(pk=self.pk, status=self.status).update(**values)
-        if moved != 1:
-            raise AlreadyDecided
-        for name, value in values.items():
-            setattr(self, name, value)
-        # A queryset update sends no signals: write the audit entry a save would have written.
-        LogEntry.objects.log_create(
-            self, action=LogEntry.Action.UPDATE, changes=model_instance_diff(before, self), actor=by
-        )
+class CorrectionRequestStatusChange(StatusHistory):
+    subject = models.ForeignKey(CorrectionRequest, on_delete=models.CASCADE, related_name="status_changes")
 
 
 class AlreadyDecided(ValidationError):
@@ -508,6 +486,7 @@ register_audited(Enrollment)
 register_audited(ClientMerge)
 register_audited(Assessment)
 register_audited(PossibleDuplicate)
+register_audited(CorrectionRequestStatusChange)
 register_audited(LegalHold)
 register_audited(RetentionRun)
 register_audited(RetentionRunStatusChange)

@@ -63,8 +63,11 @@ def test_the_client_change_is_audited_with_a_link_to_the_request(intake, supervi
     assert entry.object_pk == str(client.pk)
     assert entry.additional_data == {"correction_request": str(request.pk)}
     assert entry.changes_dict["last_name"] == ["[encrypted value changed]", "[encrypted value changed]"]
-    decided = LogEntry.objects.get_for_object(request).order_by("-pk").first()
-    assert decided.changes_dict["status"] == ["open", "accepted"]
+    updates = LogEntry.objects.get_for_object(request).filter(action=LogEntry.Action.UPDATE)
+    (decided,) = [e for e in updates if "status" in e.changes_dict]
+    assert (decided.actor, decided.changes_dict["status"]) == (supervisor, ["open", "accepted"])
+    (moved,) = request.status_changes.all()
+    assert (moved.from_status, moved.to_status, moved.changed_by) == ("open", "accepted", supervisor)
     assert AccessEvent.objects.filter(subject_id=client.pk, detail=f"Accepted correction request {request.pk}").exists()
 
 
