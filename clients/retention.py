@@ -21,14 +21,14 @@ record. Kept for HUD reporting: the reference code, data-quality codes,
 demographics, veteran status, enrollments and assessment answers.
 Audited as counts (the run's rows in django-auditlog), never names or ids.
 
-The clients app does not import the feature apps: the sharing and incidents
-models that date or keep a client are looked up by label at run time, and a
-missing one raises (nothing is erased) instead of being skipped.
+The clients app does not import the feature apps: sharing and incidents
+answer the ``clients.signals.retention_rules`` signal with what dates a
+client (releases, referrals) and what keeps one (a live release or referral,
+an open incident); ``tests/clients/test_retention.py`` checks both answer.
 """
 
 from datetime import timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -39,13 +39,12 @@ from django.utils import timezone
 
 from clients.matching import INDEX_COLUMNS, NEIGHBOUR_COLUMN
 from clients.models import Assessment, Client, Enrollment, LegalHold, RetentionRun
+from clients.signals import retention_rules
 from clients.validation import IDENTIFYING_FIELDS
 from hmis import permissions
 from hmis.audit import acting_as
 from hmis.models import AccessEvent
 
-# incidents.models.Status.CLOSED (tests check it is still the value).
-INCIDENT_CLOSED = "closed"
 # Counts older than this are not confirmed: the admin counts again first.
 PLAN_VALID_FOR = timedelta(days=2)
 ERASED_FIELDS = (*IDENTIFYING_FIELDS, *INDEX_COLUMNS, NEIGHBOUR_COLUMN)
@@ -69,7 +68,7 @@ def retention_cutoff(now):
 # --- What is due --------------------------------------------------------------------------
 
 
-def _latest(queryset, client_path, *columns):
+def latest_of(queryset, client_path, *columns):
     """The newest of ``columns`` over ``queryset``'s rows of the outer client."""
     latest = Max(columns[0]) if len(columns) == 1 else Greatest(*(Max(c) for c in columns))
     return Subquery(
@@ -77,54 +76,53 @@ def _latest(queryset, client_path, *columns):
     )
 
 
-def _last_changed():
+def other_apps_rules(now):
+    """What the apps holding rows about clients say dates or keeps them."""
+    return [rules for _receiver, rules in retention_rules.send(sender=Client, now=now)]
+
+
+def _last_changed(rules):
     """When the client's record was last created or changed, as one SQL
     expression: its own row, its enrollments (an exit has only its date),
-    assessments, releases, referrals, and every change an action recorded
-    as an access event. PostgreSQL's GREATEST skips the empty ones."""
-    release = apps.get_model("sharing", "Release")
-    share = apps.get_model("sharing", "Share")
+    assessments, every change an action recorded as an access event, and
+    the other apps' rows (releases, referrals). PostgreSQL's GREATEST skips
+    the empty ones."""
     return Greatest(
         F("updated_at"),
-        _latest(Enrollment.objects.all(), "client", "created_at", Cast("exit_date", DateTimeField())),
-        _latest(Assessment.objects.all(), "enrollment__client", "created_at"),
-        _latest(release.objects.all(), "client", "requested_at", "decided_at", "ended_at"),
-        _latest(share.objects.all(), "client", "sent_at", "responded_at", "ended_at"),
-        _latest(
+        latest_of(Enrollment.objects.all(), "client", "created_at", Cast("exit_date", DateTimeField())),
+        latest_of(Assessment.objects.all(), "enrollment__client", "created_at"),
+        latest_of(
             AccessEvent.objects.filter(
                 subject_type=Client._meta.label_lower, action__in=[AccessEvent.Action.CREATE, AccessEvent.Action.EDIT]
             ),
             "subject_id",
             "at",
         ),
+        *(expression for app in rules for expression in app.last_changed),
     )
 
 
-def _kept(now) -> Q:
-    """What keeps a client's identifying data, whatever its age."""
-    release = apps.get_model("sharing", "Release")
-    share = apps.get_model("sharing", "Share")
-    affected = apps.get_model("incidents", "AffectedClient")
-    # A release that has not ended (Release.is_live, and one approved but not yet effective).
-    live_release = release.objects.filter(client=OuterRef("pk"), status=release.Status.ACTIVE, expires_at__gt=now)
-    live_referral = share.objects.filter(client=OuterRef("pk"), status__in=share.LIVE, expires_at__gt=now)
-    open_incident = affected.objects.filter(client=OuterRef("pk")).exclude(incident__status=INCIDENT_CLOSED)
-    return (
-        Q(Exists(Enrollment.objects.filter(client=OuterRef("pk"), exit_date__isnull=True)))
-        | Q(Exists(live_release))
-        | Q(Exists(live_referral))
-        | Q(Exists(open_incident))
-        | Q(Exists(LegalHold.objects.filter(client=OuterRef("pk"), released_at__isnull=True)))
+def _kept(rules) -> Q:
+    """What keeps a client's identifying data, whatever its age: an open
+    enrollment, a legal hold, and what the other apps say (a live release
+    or referral, an open incident)."""
+    kept = Q(Exists(Enrollment.objects.filter(client=OuterRef("pk"), exit_date__isnull=True))) | Q(
+        Exists(LegalHold.objects.filter(client=OuterRef("pk"), released_at__isnull=True))
     )
+    for app in rules:
+        for keep in app.keeps:
+            kept |= keep
+    return kept
 
 
 def due_clients(cutoff, *, now):
     """Clients not yet de-identified, last changed before ``cutoff``, and kept by nothing."""
+    rules = other_apps_rules(now)
     return (
         Client.objects.filter(retained_deidentified_at__isnull=True)
-        .alias(last_changed=_last_changed())
+        .alias(last_changed=_last_changed(rules))
         .filter(last_changed__lt=cutoff)
-        .exclude(_kept(now))
+        .exclude(_kept(rules))
     )
 
 

@@ -6,4 +6,4 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self):
-        from incidents import merging, signals  # noqa: F401  (core's security events; client merges)
+        from incidents import merging, retention, signals  # noqa: F401  (security events; merges; retention)

@@ -6,4 +6,4 @@ class SharingConfig(AppConfig):
     verbose_name = "Consent and care-coordination sharing"
 
     def ready(self):
-        from sharing import merging  # noqa: F401  (releases, referrals and disclosures follow a client merge)
+        from sharing import merging, retention  # noqa: F401  (follow a client merge; date and keep a client)

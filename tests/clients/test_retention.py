@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from clients import actions, queries, retention
 from clients.masking import Viewer
-from clients.models import Assessment, LegalHold, RetentionRun
+from clients.models import Assessment, Client, LegalHold, RetentionRun
+from clients.signals import retention_rules
 from hmis.models import AccessEvent
 from sharing.models import Release
 from tests.builders.clients import assessment_answers, make_client, make_enrollment
@@ -178,10 +179,10 @@ def test_a_closed_incident_or_an_ended_release_keeps_nothing(intake, supervisor,
     assert counted(system_admin) == {str(harbor.pk): 1}
 
 
-def test_the_open_incident_rule_reads_the_incidents_closed_status():
-    from incidents.models import Status
-
-    assert retention.INCIDENT_CLOSED == Status.CLOSED
+def test_sharing_and_incidents_both_tell_the_retention_job_what_keeps_a_client():
+    """Without their answers an old client with a live release would be erased."""
+    receivers = {receiver.__module__ for receiver, _rules in retention_rules.send(sender=Client, now=timezone.now())}
+    assert receivers == {"sharing.retention", "incidents.retention"}
 
 
 def test_the_clients_app_retention_imports_no_feature_app():
