@@ -25,12 +25,13 @@ from incidents.models import Determination, Notification, RecipientRole
 from tests.builders.clients import make_client
 from tests.builders.sharing import care_release, housing_share
 from tests.canaries import CANARIES, CANARY_ADDRESS, CANARY_FIRST, CANARY_LAST, CANARY_PHONE
-from tests.canaries import CANARY_NOTE as INCIDENT_CANARY
 
 pytestmark = pytest.mark.django_db
 
 CANARY_DOB = datetime.date(1980, 5, 17)
 CANARY_TEXT = "Quokka-free-text"
+# Free text about the incident; not the client's name, which the report refuses (use the reference code).
+INCIDENT_CANARY = "CANARY-Jane-Q-Public 1985-04-12"
 EVERY_CANARY = (
     *CANARIES,
     INCIDENT_CANARY,
