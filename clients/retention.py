@@ -17,7 +17,9 @@ A run has three steps:
 
 Erased: names, SSN, full date of birth (the birth year stays), contact,
 address, assessment notes, and every blind index, so no search finds the
-record. Kept for HUD reporting: the reference code, data-quality codes,
+record; through ``clients.signals.clients_deidentified``, sharing erases the
+scanned consent forms, witnesses, outside recipients and the free text of
+releases, referrals and disclosures. Kept for HUD reporting: the reference code, data-quality codes,
 demographics, veteran status, enrollments and assessment answers.
 Audited as counts (the run's rows in django-auditlog), never names or ids.
 
@@ -39,7 +41,7 @@ from django.utils import timezone
 
 from clients.matching import INDEX_COLUMNS, NEIGHBOUR_COLUMN
 from clients.models import Assessment, Client, Enrollment, LegalHold, RetentionRun
-from clients.signals import retention_rules
+from clients.signals import clients_deidentified, retention_rules
 from clients.validation import IDENTIFYING_FIELDS
 from hmis import permissions
 from hmis.audit import acting_as
@@ -227,6 +229,7 @@ def deidentify_batch(run) -> int:
     # A queryset update writes no per-client audit row: the run's counts are the record.
     Client.objects.filter(pk__in=ids).update(retained_deidentified_at=now, **dict.fromkeys(ERASED_FIELDS))
     Assessment.objects.filter(enrollment__client_id__in=ids).update(notes=None)
+    clients_deidentified.send(sender=Client, client_ids=ids)  # consent forms, referral notes: the other apps'
     run.batches += 1
     run.deidentified += len(ids)
     with acting_as(run.confirmed_by):

@@ -22,6 +22,11 @@ clients_merged = Signal()
 clients_unmerged = Signal()
 
 
+# client_ids= . Sent inside a retention batch's transaction, after the clients'
+# identifying fields were erased: a receiver erases its own rows' identifying
+# free text and files about those clients (consent forms, referral notes).
+clients_deidentified = Signal()
+
 # now= . A receiver returns the ``RetentionRules`` of its own rows about a
 # client (``OuterRef("pk")`` is the client), read by ``clients.retention``.
 retention_rules = Signal()

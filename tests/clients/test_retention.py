@@ -23,10 +23,12 @@ from clients.masking import Viewer
 from clients.models import Assessment, Client, LegalHold, RetentionRun
 from clients.signals import retention_rules
 from hmis.models import AccessEvent
+from sharing import actions as sharing_actions
+from sharing import evidence
 from sharing.models import Release
 from tests.builders.clients import assessment_answers, make_client, make_enrollment
 from tests.builders.hmis_csv import export_bytes, read_zip
-from tests.builders.sharing import care_release, housing_share
+from tests.builders.sharing import care_release, housing_share, outside_release, record, upload
 from tests.canaries import CANARY_DOB, CANARY_FIRST, CANARY_LAST, CANARY_PHONE, CANARY_SSN
 
 pytestmark = pytest.mark.django_db
@@ -237,6 +239,50 @@ def test_confirmed_run_deidentifies_in_batches_and_keeps_hud_data(
     assert {a.monthly_income for a in assessments} == {640}
     kept.refresh_from_db()
     assert kept.first_name == CANARY_FIRST and kept.retained_deidentified_at is None
+
+
+def test_deidentifying_erases_consent_forms_and_the_free_text_of_releases_referrals_and_disclosures(
+    intake, supervisor, system_admin, eastside, django_capture_on_commit_callbacks
+):
+    client = client_at(LONG_AGO - datetime.timedelta(days=3), intake)
+    with at(LONG_AGO - datetime.timedelta(days=2)):  # all expired years ago
+        signed = record(
+            intake,
+            client,
+            recipient_agencies=[eastside],
+            consent_method=Release.Method.SIGNED_FORM,
+            evidence=upload(),
+            witness_name="",
+        )
+        sharing_actions.record_evidence_viewed(acting_user=supervisor, release=signed)
+        signed = sharing_actions.approve_release(acting_user=supervisor, release=signed)
+        outside = outside_release(intake, supervisor, client, f"{CANARY_FIRST}'s sister")
+        care_release(intake, supervisor, client, eastside)
+        share = housing_share(intake, client, eastside, justification=f"{CANARY_LAST} needs a quiet room")
+        disclosure = sharing_actions.record_disclosure(
+            acting_user=intake,
+            client=client,
+            release=outside,
+            categories=outside.categories,
+            purpose=outside.purposes[0],
+            method="phone",
+            description=f"Told the sister {CANARY_PHONE}",
+        )
+    form_path = evidence._path(signed.evidence_file)
+    assert form_path.exists()
+    run = count_now(system_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_and_run(system_admin, run, django_capture_on_commit_callbacks)
+    signed.refresh_from_db()
+    outside.refresh_from_db()
+    share.refresh_from_db()
+    disclosure.refresh_from_db()
+    assert (signed.evidence_file, signed.has_evidence) == ("", False)
+    assert not form_path.exists()
+    assert (outside.outside_recipient_name, outside.outside_recipient_contact, outside.witness_name) == ("", None, "")
+    assert (share.justification, disclosure.recipient, disclosure.description) == ("", "", "")
+    # What was shared, with whom and when stays for the accounting of disclosures.
+    assert (share.to_agency, share.purpose, disclosure.method) == (eastside, "housing_placement", "phone")
 
 
 def test_a_rerun_changes_nothing(intake, system_admin, django_capture_on_commit_callbacks):
