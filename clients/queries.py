@@ -81,6 +81,19 @@ def clients_listed_for(user):
     return Client.objects.filter(_own_or_named(user), merged_into__isnull=True)
 
 
+def is_listed_for(user, client) -> bool:
+    """Whether ``clients_listed_for(user)`` holds ``client`` (a loaded row): the
+    common case (own agency, not confidential) without a query, as in
+    ``get_client_for``."""
+    if not permissions.has_permission(user, permissions.VIEW_CLIENTS) or not user.agency_id:
+        return False
+    if client.merged_into_id is not None:
+        return False
+    if client.owning_agency_id == user.agency_id and not client.confidential:
+        return True
+    return clients_listed_for(user).filter(pk=client.pk).exists()
+
+
 NEWEST_FIRST = ("-created_at", "-id")  # the id breaks ties, so pages neither repeat nor skip a client
 
 
