@@ -303,6 +303,10 @@ def get_enrollment_for(user, client, enrollment_id) -> Enrollment:
     return enrollment
 
 
+# An event's own columns; of who acted, the username and agency name the table shows.
+EVENT_COLUMNS = [f.name for f in AccessEvent._meta.concrete_fields]
+
+
 def history_of(user, client, *, limit=10, offset=0):
     """``client`` must come from ``get_client_for(user, ...)``.
 
@@ -310,9 +314,10 @@ def history_of(user, client, *, limit=10, offset=0):
     text and the categories disclosed. Security officers and agency leads see
     who did what and when, without release metadata or disclosure recipients
     (DESIGN.md section 1: no client data by default)."""
+    history = access_history(client).only(*EVENT_COLUMNS, "actor__username", "actor_agency__name")
     if permissions.has_permission(user, permissions.VIEW_RELEASES):
-        return access_history(client)[offset : offset + limit]
-    events = list(access_history(client).defer("reason_text")[offset : offset + limit])
+        return history[offset : offset + limit]
+    events = list(history.defer("reason_text")[offset : offset + limit])
     for event in events:
         event.reason_text = None
         if event.action in (AccessEvent.Action.DISCLOSURE, AccessEvent.Action.EVIDENCE_VIEW):
@@ -496,6 +501,10 @@ def corrections_visible_to(user):
     return CorrectionRequest.objects.filter(client__in=own.values("pk"))
 
 
+# Its own columns; of the staff who asked and decided, the username the page shows.
+CORRECTION_COLUMNS = [f.name for f in CorrectionRequest._meta.concrete_fields]
+
+
 def corrections_of(user, client) -> list[CorrectionRequest]:
     """``client`` must come from ``get_client_for(user, ...)``: its requests, newest first."""
     if not can_edit(user, client):
@@ -503,6 +512,7 @@ def corrections_of(user, client) -> list[CorrectionRequest]:
     return list(
         CorrectionRequest.objects.filter(client=client)
         .select_related("requested_by", "decided_by")
+        .only(*CORRECTION_COLUMNS, "requested_by__username", "decided_by__username")
         .order_by("-requested_at")
     )
 

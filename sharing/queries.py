@@ -16,6 +16,7 @@ client through a referral sees none. ``get_release_for`` and
 from django.http import Http404
 
 from clients import queries as client_queries
+from clients.models import Client
 from hmis import permissions
 from hmis.models import Agency
 from sharing import access
@@ -42,6 +43,11 @@ def releases_visible_to(user):
     )
 
 
+# A release line needs its client's agency and standing, never its values:
+# each row would otherwise decrypt every field of the same client again.
+_CLIENT_VALUES = [f"client__{f.name}" for f in Client._meta.concrete_fields if getattr(f, "encrypted", False)]
+
+
 def releases_on_client_for(user, client_id) -> list[Release]:
     """``releases_visible_to(user)`` on one client, with its client and
     obtaining agency: the rows of that client held by the user's agency, kept
@@ -53,6 +59,7 @@ def releases_on_client_for(user, client_id) -> list[Release]:
     releases = list(
         Release.objects.filter(client_id=client_id, client__owning_agency_id=user.agency_id)
         .select_related("client", "obtaining_agency")
+        .defer(*_CLIENT_VALUES)
         .order_by("-requested_at")
     )
     if releases and not client_queries.is_listed_for(user, releases[0].client):
