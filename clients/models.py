@@ -134,7 +134,12 @@ class Client(models.Model):
             models.Index(fields=[column], name=f"client_{column[:-5]}_idx", condition=Q(**{f"{column}__isnull": False}))
             for column in INDEX_COLUMNS
         ] + [
-            models.Index(fields=["owning_agency", "-created_at"], name="client_agency_created_idx"),
+            # "My agency's clients", newest first (clients.queries.newest_listed_for), read from the index alone.
+            models.Index(
+                fields=["owning_agency", "-created_at", "-id"],
+                name="client_listed_newest_idx",
+                condition=Q(confidential=False, merged_into__isnull=True),
+            ),
             GinIndex(fields=[NEIGHBOUR_COLUMN], name="client_name_neighbour_idx"),
         ]
 

@@ -14,7 +14,7 @@ from clients.models import Enrollment
 from hmis import permissions
 from hmis.models import Agency
 from sharing.models import CATEGORY_PLAIN, PURPOSE_PLAIN, DataCategory, Purpose, Release
-from sharing.queries import releases_visible_to, revealable_fields
+from sharing.queries import releases_on_client_for, revealable_fields
 
 # --- Plain-language descriptions --------------------------------------------------------
 
@@ -143,13 +143,7 @@ def release_section_for(request, client_id) -> dict:
     if not permissions.has_permission(user, permissions.VIEW_RELEASES):
         return {"visible": False}
     privacy = privacy_screen_on(request)
-    releases = (
-        releases_visible_to(user)
-        .filter(client_id=client_id)
-        .select_related("client", "obtaining_agency")
-        .order_by("-requested_at")
-    )
-    views = describe(releases, user, privacy=privacy)
+    views = describe(releases_on_client_for(user, client_id), user, privacy=privacy)
     now = timezone.now()
     S = Release.Status
     return {
