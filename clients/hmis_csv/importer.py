@@ -25,6 +25,8 @@ import csv
 import hashlib
 import io
 import json
+import multiprocessing
+import os
 import re
 import uuid
 import zipfile
@@ -41,13 +43,17 @@ from django.utils import timezone
 from clients import hud, matching
 from clients.hmis_csv import schema
 from clients.hmis_csv.models import ImportedRecord
-from clients.models import Assessment, Client, Enrollment, Project, new_reference
+from clients.models import Assessment, Client, Enrollment, Project, new_references
 from clients.validation import validate_assessment, validate_client, validate_enrollment
-from hmis.fernet_batch import encrypt_many
+from hmis.fernet_batch import Decryptor, encrypt_many
 from hmis.models import AccessEvent, User
 
 MAX_REPORTED = 1000
 BATCH = 5000
+# Blind indexes and encryption of a file this big run on worker processes (one per core, at most
+# two), a batch each, while this process matches, writes and audits the batch before.
+PARALLEL_MIN_ROWS = 2 * BATCH
+WORKERS = 2
 EXACT_MATCH = 0.999
 LINK_MIN_PIECES = 3
 _SSN = re.compile(r"^[0-9xX]{9}$")
@@ -131,10 +137,11 @@ def _rows(zf, file_schema, report):
             report.add(file_schema.name, 1, "", problem)
         if problems:
             return
+        cache = {}
         for number, cells in enumerate(reader, start=2):
             if not cells:
                 continue
-            values, row_problems = file_schema.parse_row(cells)
+            values, row_problems = file_schema.parse_row(cells, cache)
             for column, problem in row_problems:
                 report.add(file_schema.name, number, column, problem)
             if not row_problems:
@@ -372,7 +379,10 @@ def _copy_cell(value) -> str:
     if value is False:
         return "f"
     if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
+        # Most cells (tokens, keys, identifiers) need no escape: four memchr scans beat translate.
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_COPY_ESCAPES)
+        return value
     return str(value)
 
 
@@ -381,11 +391,20 @@ def _pg_array(values) -> str | None:
     return None if values is None else "{" + ",".join(map(str, values)) + "}"
 
 
+def _copy_line(row) -> str:
+    return "\t".join(map(_copy_cell, row))
+
+
 def _copy(cursor, table, columns, rows):
+    _copy_lines(cursor, table, columns, map(_copy_line, rows))
+
+
+def _copy_lines(cursor, table, columns, lines):
+    """COPY lines already in COPY's text format (``_copy_line``), 2,000 per write."""
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         buffer = []
-        for row in rows:
-            buffer.append("\t".join(map(_copy_cell, row)))
+        for line in lines:
+            buffer.append(line)
             if len(buffer) == 2000:
                 copy.write("\n".join(buffer) + "\n")
                 buffer.clear()
@@ -410,14 +429,16 @@ def _local_ids(cursor, table, sources) -> dict:
     return {s: (wanted[s] if s in wanted and wanted[s] not in taken else uuid.uuid4()) for s in sources}
 
 
-def _already_imported(agency, kind, sources) -> dict:
+def _already_imported(cursor, agency, kind, sources) -> dict:
     mapped = {}
     sources = list(sources)
     for start in range(0, len(sources), 50000):
-        for source_id, local_id in ImportedRecord.objects.filter(
-            agency=agency, kind=kind, source_id__in=sources[start : start + 50000]
-        ).values_list("source_id", "local_id"):
-            mapped[source_id] = local_id
+        cursor.execute(
+            f"SELECT source_id, local_id FROM {ImportedRecord._meta.db_table}"  # noqa: S608
+            " WHERE agency_id = %s AND kind = %s AND source_id = ANY(%s)",
+            [agency.pk, kind, sources[start : start + 50000]],
+        )
+        mapped.update(cursor.fetchall())
     return mapped
 
 
@@ -444,25 +465,29 @@ def _match_clients(cursor, agency, pending):
                 candidates[source_id].add(client_id)
     if not candidates:
         return {}
-    ids = set().union(*candidates.values())
-    loaded = {
-        row.pk: row
-        for row in Client.objects.filter(pk__in=ids).only(
-            "id", "owning_agency_id", "confidential", "first_name", "last_name", "dob", "ssn"
-        )
-    }
+    # Only the candidates are decrypted (one shared AES context, each token's HMAC checked).
+    decrypt = Decryptor()
+    loaded = {}
+    cursor.execute(
+        "SELECT id, owning_agency_id, confidential, first_name, last_name, dob, ssn"
+        " FROM clients_client WHERE id = ANY(%s)",
+        [list(set().union(*candidates.values()))],
+    )
+    for client_id, owning_agency_id, confidential, first, last, dob, ssn in cursor.fetchall():
+        names = {"first_name": decrypt(first), "last_name": decrypt(last)}
+        found = matching.Pieces.of(**names, dob=decrypt(dob), ssn=decrypt(ssn))
+        loaded[client_id] = (found, owning_agency_id == agency.pk, str(client_id), confidential)
     best = {}
     for source_id, client_ids in candidates.items():
         query = pending[source_id][1]
         ranked = []
         for client_id in client_ids:
-            row = loaded[client_id]
-            found = matching.Pieces.of(first_name=row.first_name, last_name=row.last_name, dob=row.dob, ssn=row.ssn)
-            ranked.append((matching.similarity(query, found), row.owning_agency_id == agency.pk, str(client_id), row))
+            found, same_agency, text_id, confidential = loaded[client_id]
+            ranked.append((matching.similarity(query, found), same_agency, text_id, client_id, confidential))
         ranked.sort(key=lambda r: (-r[0], not r[1], r[2]))
-        score, same_agency, _, row = ranked[0]
+        score, same_agency, _, client_id, confidential = ranked[0]
         if score >= matching.STRONG_MATCH:
-            best[source_id] = (row.pk, score, same_agency, row.confidential)
+            best[source_id] = (client_id, score, same_agency, confidential)
     return best
 
 
@@ -498,17 +523,45 @@ def write_import(checked, hmis_import, *, acting_user, progress=None):
     agency = hmis_import.agency
     written = Written(creators=_creators(agency, acting_user))
     now = timezone.now()
-    with connection.cursor() as wrapper:
+    with _batch_mapper(len(checked.clients) + len(checked.assessments)) as mapper, connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg's own cursor, for COPY
         project_ids = _write_projects(cursor, checked, agency, written)
         _tick(progress, len(checked.projects))
-        client_ids = _write_clients(cursor, checked, agency, acting_user, written, now, progress)
+        client_ids = _write_clients(cursor, checked, agency, acting_user, written, now, progress, mapper)
         enrollment_ids = _write_enrollments(cursor, checked, agency, acting_user, written, client_ids, project_ids)
         _tick(progress, len(checked.enrollments))
-        _write_assessments(cursor, checked, agency, acting_user, written, enrollment_ids)
+        _write_assessments(cursor, checked, agency, acting_user, written, enrollment_ids, mapper)
         _tick(progress, len(checked.assessments))
         _write_audit(cursor, hmis_import, acting_user, written, now)
     return written
+
+
+class _batch_mapper:
+    """``map`` over batches: on worker processes for a big file, here otherwise.
+
+    Workers are forked (they inherit the settings and keys, and never touch the
+    database connection: they only compute), results come back in order, and the
+    pool is ended with the write step, whatever happens. A daemonic process (a
+    worker pool's own child) cannot have children: it computes here.
+    """
+
+    def __init__(self, rows):
+        self.pool = None
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        workers = min(WORKERS, cores)
+        if rows >= PARALLEL_MIN_ROWS and workers > 1 and not multiprocessing.current_process().daemon:
+            self.pool = multiprocessing.get_context("fork").Pool(workers)
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, function, batches):
+        return self.pool.imap(function, batches) if self.pool else map(function, batches)
+
+    def __exit__(self, *exc):
+        if self.pool:
+            self.pool.terminate()
+            self.pool.join()
 
 
 def _tick(progress, rows):
@@ -517,7 +570,7 @@ def _tick(progress, rows):
 
 
 def _write_projects(cursor, checked, agency, written):
-    mapped = _already_imported(agency, "project", checked.projects)
+    mapped = _already_imported(cursor, agency, "project", checked.projects)
     written.skipped += len(mapped)
     by_name = dict(Project.objects.filter(agency=agency).values_list("name", "id"))
     new = {}
@@ -573,28 +626,48 @@ CLIENT_TABLE_COLUMNS = [
 ENCRYPTED_CLIENT_FIELDS = ("first_name", "middle_name", "last_name", "name_suffix", "ssn", "dob")
 
 
-def _write_clients(cursor, checked, agency, acting_user, written, now, progress):
-    mapped = _already_imported(agency, "client", checked.clients)
+def _client_plain(client) -> tuple:
+    """What a worker needs of a client: the values to encrypt and index, nothing else."""
+    return (
+        client.is_anonymous,
+        *(None if getattr(client, name) is None else str(getattr(client, name)) for name in ENCRYPTED_CLIENT_FIELDS),
+    )
+
+
+def _prepare_clients(batch):
+    """For each client of a batch (``_client_plain``), as at intake: its matching pieces
+    (None when anonymous or fewer than two pieces), its blind-index keys, its
+    name-neighbour keys as a COPY array and its six Fernet tokens. Runs on a worker."""
+    out = []
+    tokens = encrypt_many([value for plain in batch for value in plain[1:]])
+    width = len(ENCRYPTED_CLIENT_FIELDS)
+    for n, (anonymous, first, _middle, last, _suffix, ssn, dob) in enumerate(batch):
+        if anonymous:
+            pieces, keys = None, {}
+        else:
+            pieces = matching.Pieces.of(first_name=first, last_name=last, dob=dob, ssn=ssn)
+            keys = pieces.keys()
+            # As at intake: fewer than two pieces (a name alone) is not enough to match on.
+            pieces = pieces if pieces.filled >= 2 else None
+        neighbours = _pg_array(matching.stored_neighbour_keys(first, last))
+        out.append((pieces, keys, neighbours, tokens[n * width : n * width + width]))
+    return out
+
+
+def _write_clients(cursor, checked, agency, acting_user, written, now, progress, mapper):
+    mapped = _already_imported(cursor, agency, "client", checked.clients)
     written.skipped += len(mapped)
     todo = [s for s in checked.clients if s not in mapped]
     ids = _local_ids(cursor, Client._meta.db_table, todo)
-    for start in range(0, len(todo), BATCH):
-        batch = todo[start : start + BATCH]
-        pending = {}
-        for source_id in batch:
-            client = checked.clients[source_id]
-            if client.is_anonymous:
-                pending[source_id] = (client, None, {})
-                continue
-            pieces = matching.Pieces.of(
-                first_name=client.first_name, last_name=client.last_name, dob=client.dob, ssn=client.ssn
-            )
-            # As at intake: fewer than two pieces (a name alone) is not enough to match on.
-            pending[source_id] = (client, pieces if pieces.filled >= 2 else None, pieces.keys())
-        matches = _match_clients(cursor, agency, {s: p for s, p in pending.items() if p[1] is not None})
-        new_rows, plain = [], []
-        duplicates = []
-        for source_id, (client, pieces, keys) in pending.items():
+    batches = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
+    prepared = mapper(_prepare_clients, ([_client_plain(checked.clients[s]) for s in batch] for batch in batches))
+    agency_pk = str(agency.pk)
+    for batch, results in zip(batches, prepared, strict=True):
+        pending = {s: (checked.clients[s], *result) for s, result in zip(batch, results, strict=True)}
+        matches = _match_clients(cursor, agency, {s: p[:3] for s, p in pending.items() if p[1] is not None})
+        lines, duplicates = [], []
+        references = new_references(len(batch))
+        for n, (source_id, (client, pieces, keys, neighbours, tokens)) in enumerate(pending.items()):
             match = matches.get(source_id) if pieces is not None else None
             # Linking needs the same person beyond doubt: every piece given agrees, and three at least.
             if match and match[2] and match[1] >= EXACT_MATCH and pieces.filled >= LINK_MIN_PIECES:
@@ -607,48 +680,41 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress)
             mapped[source_id] = pk
             if match and not match[3]:
                 duplicates.append((pk, match[0], round(match[1], 3)))
-            new_rows.append((source_id, pk, client, keys))
-            plain.extend(
-                None if getattr(client, name) is None else str(getattr(client, name))
-                for name in ENCRYPTED_CLIENT_FIELDS
-            )
-        tokens = encrypt_many(plain)
-        rows = []
-        width = len(ENCRYPTED_CLIENT_FIELDS)
-        for n, (source_id, pk, client, keys) in enumerate(new_rows):
-            first, middle, last, suffix, ssn, dob = tokens[n * width : n * width + width]
-            reference = new_reference()
-            rows.append(
-                (
-                    pk,
-                    reference,
-                    agency.pk,
-                    written.creator(client.user_source),
-                    _aware(client.created_at),
-                    _aware(client.updated_at),
-                    first,
-                    middle,
-                    last,
-                    suffix,
-                    client.name_data_quality,
-                    ssn,
-                    client.ssn_data_quality,
-                    dob,
-                    client.dob_data_quality,
-                    _pg_array(client.race_ethnicity),
-                    client.sex,
-                    client.veteran_status,
-                    False,
-                    client.is_anonymous,
-                    *(keys.get(column) for column in matching.INDEX_COLUMNS),
-                    _pg_array(matching.stored_neighbour_keys(client.first_name, client.last_name)),
+            first, middle, last, suffix, ssn, dob = tokens
+            reference = references[n]
+            lines.append(
+                _copy_line(
+                    (
+                        pk,
+                        reference,
+                        agency_pk,
+                        written.creator(client.user_source),
+                        _aware(client.created_at),
+                        _aware(client.updated_at),
+                        first,
+                        middle,
+                        last,
+                        suffix,
+                        client.name_data_quality,
+                        ssn,
+                        client.ssn_data_quality,
+                        dob,
+                        client.dob_data_quality,
+                        _pg_array(client.race_ethnicity),
+                        client.sex,
+                        client.veteran_status,
+                        False,
+                        client.is_anonymous,
+                        *(keys.get(column) for column in matching.INDEX_COLUMNS),
+                        neighbours,
+                    )
                 )
             )
             written.created.append(("clients.client", pk, f"Client {reference}"))
             written.touched_clients[pk] = "create"
             written.mappings.append(("client", source_id, pk))
-        _copy(cursor, "clients_client", CLIENT_TABLE_COLUMNS, rows)
-        written.clients_created += len(rows)
+        _copy_lines(cursor, "clients_client", CLIENT_TABLE_COLUMNS, lines)
+        written.clients_created += len(lines)
         _copy(
             cursor,
             "clients_possibleduplicate",
@@ -661,7 +727,7 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress)
 
 
 def _write_enrollments(cursor, checked, agency, acting_user, written, client_ids, project_ids):
-    mapped = _already_imported(agency, "enrollment", checked.enrollments)
+    mapped = _already_imported(cursor, agency, "enrollment", checked.enrollments)
     written.skipped += len(mapped)
     todo = [s for s in checked.enrollments if s not in mapped]
     ids = _local_ids(cursor, Enrollment._meta.db_table, todo)
@@ -708,40 +774,47 @@ def _write_enrollments(cursor, checked, agency, acting_user, written, client_ids
 ENCRYPTED_ASSESSMENT_FIELDS = tuple(name for name in Assessment.SENSITIVE_ANSWERS if name != "notes")
 
 
-def _write_assessments(cursor, checked, agency, acting_user, written, enrollment_ids):
-    mapped = _already_imported(agency, "assessment", checked.assessments)
+def _assessment_tokens(batch):
+    """The Fernet tokens of a batch of assessments' answers (one list per assessment). Runs on a worker."""
+    width = len(ENCRYPTED_ASSESSMENT_FIELDS)
+    tokens = encrypt_many([value for plain in batch for value in plain])
+    return [tokens[n * width : n * width + width] for n in range(len(batch))]
+
+
+def _write_assessments(cursor, checked, agency, acting_user, written, enrollment_ids, mapper):
+    mapped = _already_imported(cursor, agency, "assessment", checked.assessments)
     written.skipped += len(mapped)
     todo = [s for s in checked.assessments if s not in mapped]
     ids = _local_ids(cursor, Assessment._meta.db_table, todo)
-    width = len(ENCRYPTED_ASSESSMENT_FIELDS)
-    for start in range(0, len(todo), BATCH):
-        batch = todo[start : start + BATCH]
-        plain = []
-        for source_id in batch:
-            a = checked.assessments[source_id]
-            plain.extend(
-                None if getattr(a, name) is None else str(getattr(a, name)) for name in ENCRYPTED_ASSESSMENT_FIELDS
-            )
-        tokens = encrypt_many(plain)
-        rows = []
-        for n, source_id in enumerate(batch):
+    batches = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
+
+    def plain(source_id):
+        a = checked.assessments[source_id]
+        return [None if getattr(a, name) is None else str(getattr(a, name)) for name in ENCRYPTED_ASSESSMENT_FIELDS]
+
+    encrypted = mapper(_assessment_tokens, ([plain(s) for s in batch] for batch in batches))
+    for batch, tokens in zip(batches, encrypted, strict=True):
+        lines = []
+        for source_id, answers in zip(batch, tokens, strict=True):
             a = checked.assessments[source_id]
             pk = ids[source_id]
-            rows.append(
-                (
-                    pk,
-                    enrollment_ids[a.enrollment_source],
-                    a.assessment_date,
-                    a.prior_living_situation,
-                    a.length_of_stay,
-                    *tokens[n * width : n * width + width],
-                    written.creator(a.user_source),
-                    _aware(a.created_at),
+            lines.append(
+                _copy_line(
+                    (
+                        pk,
+                        enrollment_ids[a.enrollment_source],
+                        a.assessment_date,
+                        a.prior_living_situation,
+                        a.length_of_stay,
+                        *answers,
+                        written.creator(a.user_source),
+                        _aware(a.created_at),
+                    )
                 )
             )
             written.created.append(("clients.assessment", pk, f"Assessment {pk}"))
             written.mappings.append(("assessment", source_id, pk))
-        _copy(
+        _copy_lines(
             cursor,
             "clients_assessment",
             [
@@ -754,7 +827,7 @@ def _write_assessments(cursor, checked, agency, acting_user, written, enrollment
                 "created_by_id",
                 "created_at",
             ],
-            rows,
+            lines,
         )
 
 
@@ -767,7 +840,9 @@ def _write_audit(cursor, hmis_import, acting_user, written, now):
     }
     extra = json.dumps({"hmis_import": str(hmis_import.pk)})
     changes = json.dumps({"imported": ["", f"HMIS CSV import {hmis_import.pk}"]})
-    _copy(
+    # The same values on every row are formatted once.
+    audit_tail = _copy_line((0, "", changes, acting_user.pk, now, extra))
+    _copy_lines(
         cursor,
         "auditlog_logentry",
         [
@@ -781,24 +856,27 @@ def _write_audit(cursor, hmis_import, acting_user, written, now):
             "timestamp",
             "additional_data",
         ],
-        (
-            (content_types[label], str(pk), text, 0, "", changes, acting_user.pk, now, extra)
-            for label, pk, text in written.created
-        ),
+        (f"{content_types[label]}\t{pk}\t{_copy_cell(text)}\t{audit_tail}" for label, pk, text in written.created),
     )
     detail = f"HMIS CSV import {hmis_import.pk.hex[:8]}"
-    _copy(
+    event_head = _copy_line((now, acting_user.pk, acting_user.agency_id))
+    event_tail = _copy_line(("{}", "", detail))
+    _copy_lines(
         cursor,
         AccessEvent._meta.db_table,
         ["at", "actor_id", "actor_agency_id", "action", "subject_type", "subject_id", "fields", "reason", "detail"],
         (
-            (now, acting_user.pk, acting_user.agency_id, action, "clients.client", pk, "{}", "", detail)
+            f"{event_head}\t{action}\tclients.client\t{pk}\t{event_tail}"
             for pk, action in written.touched_clients.items()
         ),
     )
-    _copy(
+    import_pk = hmis_import.pk
+    _copy_lines(
         cursor,
         ImportedRecord._meta.db_table,
         ["agency_id", "kind", "source_id", "local_id", "hmis_import_id"],
-        ((hmis_import.agency_id, kind, source, local, hmis_import.pk) for kind, source, local in written.mappings),
+        (
+            f"{hmis_import.agency_id}\t{kind}\t{_copy_cell(source)}\t{local}\t{import_pk}"
+            for kind, source, local in written.mappings
+        ),
     )

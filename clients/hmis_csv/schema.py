@@ -203,22 +203,41 @@ class FileSchema:
             problems.append("columns are not in the order the specification gives")
         return problems
 
-    def parse_row(self, cells: list[str]) -> tuple[dict, list[tuple[str, str]]]:
-        """(values by column, [(column, problem)]) for one data row."""
+    def parse_row(self, cells: list[str], cache: dict | None = None) -> tuple[dict, list[tuple[str, str]]]:
+        """(values by column, [(column, problem)]) for one data row.
+
+        ``cache`` (one dict per file read, never kept) holds what each number, date
+        and time cell parsed to: most recur (DateCreated, list codes). Text is never cached.
+        """
         if len(cells) != len(self.columns):
             return {}, [("", f"has {len(cells)} cells; the header has {len(self.columns)}")]
         values, problems = {}, []
         for column, raw in zip(self.columns, cells, strict=True):
+            name = column.name
             if not raw and column.nullable:  # most cells of most files: skip the parser
-                values[column.name] = None
+                values[name] = None
                 continue
-            if column.is_text and raw:
-                raw = unneutralise(raw)
-            value, problem = column.parse(raw)
+            if column.is_text:
+                if raw:
+                    raw = unneutralise(raw)
+                value, problem = column.parse(raw)
+            elif cache is None:
+                value, problem = column.parse(raw)
+            else:
+                parsed = cache.get((name, raw))
+                if parsed is None:
+                    if len(cache) >= CACHE_LIMIT:
+                        cache.clear()
+                    parsed = cache[(name, raw)] = column.parse(raw)
+                value, problem = parsed
             if problem:
-                problems.append((column.name, problem))
-            values[column.name] = value
+                problems.append((name, problem))
+            values[name] = value
         return values, problems
+
+
+# Cells a file read remembers the parse of (``FileSchema.parse_row``).
+CACHE_LIMIT = 50_000
 
 
 def S(name, length, *, null=False):
