@@ -267,40 +267,29 @@ def _names_score(first: str, last: str, candidate: Pieces) -> float:
 
 @dataclass
 class Ranked:
-    client: object  # a Client with first_name, last_name, dob and ssn loaded
+    client_id: object
     score: float
+    confidential: bool
+    owning_agency_id: object
 
 
 def rank(query: Pieces, ids) -> list[Ranked]:
-    """Load (decrypt) only the candidate rows and rank them, best first."""
+    """Decrypt only the candidates' pieces the query has (names always; the birth
+    date or SSN only when it was typed) and rank them, best first. Nothing else is
+    decrypted here: the few rows shown are loaded by ``clients.queries``."""
     from clients.models import Client
 
     if not ids:
         return []
-    rows = (
-        Client.objects.filter(pk__in=ids, merged_into__isnull=True)  # never a tombstone
-        .select_related("owning_agency")
-        .only(
-            "id",
-            "reference",
-            "confidential",
-            "owning_agency_id",
-            "owning_agency__name",
-            "first_name",
-            "last_name",
-            "dob",
-            "ssn",
-            "birth_year",
-        )
+    fields = ["first_name", "last_name"] + (["dob"] if query.dob else []) + (["ssn"] if query.ssn4 else [])
+    rows = Client.objects.filter(pk__in=ids, merged_into__isnull=True).values_list(  # never a tombstone
+        "id", "confidential", "owning_agency_id", *fields
     )
     ranked = [
-        Ranked(
-            row,
-            similarity(query, Pieces.of(first_name=row.first_name, last_name=row.last_name, dob=row.dob, ssn=row.ssn)),
-        )
-        for row in rows
+        Ranked(pk, similarity(query, Pieces.of(**dict(zip(fields, pieces, strict=True)))), confidential, agency_id)
+        for pk, confidential, agency_id, *pieces in rows
     ]
-    ranked.sort(key=lambda r: (-r.score, str(r.client.pk)))
+    ranked.sort(key=lambda r: (-r.score, str(r.client_id)))
     return ranked
 
 

@@ -378,7 +378,7 @@ def bench_recall(n_clients, count=1000):
     for _ in range(count):
         true_id, terms = typo_query(rng.randrange(n_clients), rng)
         pieces = matching.Pieces.of(first_name=terms["first_name"], last_name=terms["last_name"], dob=terms["dob"])
-        top = [r.client.pk for r in matching.find(pieces)[:10]]
+        top = [r.client_id for r in matching.find(pieces)[:10]]
         hits += true_id in top
     return hits / count
 
@@ -394,10 +394,10 @@ def bench_recall_by_kind(n_clients, count):
         for _ in range(count):
             p, first, last = kind_query(n_clients, kind, rng)
             dated = matching.Pieces.of(first_name=first, last_name=last, dob=p["dob"])
-            with_dob += p["id"] in [r.client.pk for r in matching.find(dated)[:10]]
+            with_dob += p["id"] in [r.client_id for r in matching.find(dated)[:10]]
             query = matching.Pieces.of(first_name=first, last_name=last)
             top = matching.find(query)[:10]
-            if p["id"] in [r.client.pk for r in top]:
+            if p["id"] in [r.client_id for r in top]:
                 found += 1
             elif len(top) == 10:
                 truth = matching.similarity(query, matching.Pieces.of(first_name=p["first"], last_name=p["last"]))
