@@ -211,13 +211,17 @@ def candidate_ids(pieces: Pieces, *, exclude_id=None) -> list:
     branches = [
         f"(SELECT id FROM clients_client WHERE {column} = %s LIMIT {PER_KEY_LIMIT})"  # noqa: S608
         for column in keys
-    ] + [
-        f"(SELECT id FROM clients_client WHERE {NEIGHBOUR_COLUMN} @> ARRAY[%s]::integer[] LIMIT {PER_KEY_LIMIT})"  # noqa: S608
-        for _key in neighbours
     ]
+    params: list = list(keys.values())
+    if neighbours:
+        # One lateral lookup per neighbour key, in the keys' order: planned once, not once per key.
+        lookup = f"SELECT id FROM clients_client WHERE {NEIGHBOUR_COLUMN} @> ARRAY[k.key] LIMIT {PER_KEY_LIMIT}"  # noqa: S608
+        keyed = "unnest(%s::integer[]) WITH ORDINALITY AS k(key, n)"
+        branches.append(f"(SELECT c.id FROM {keyed} CROSS JOIN LATERAL ({lookup}) AS c ORDER BY k.n)")  # noqa: S608
+        params.append(neighbours)
     sql = f"SELECT id FROM ({' UNION ALL '.join(branches)}) AS candidates LIMIT {3 * CANDIDATE_CAP}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*keys.values(), *neighbours])
+        cursor.execute(sql, params)
         # UNION ALL keeps the branches' order (the most specific keys first); dedupe here.
         ids = list(dict.fromkeys(row[0] for row in cursor.fetchall()))
     ids = [i for i in ids if i != exclude_id]

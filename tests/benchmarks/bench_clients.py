@@ -1,12 +1,15 @@
 """Client benchmark (on demand, never in CI).
 
-    python -m tests.benchmarks.bench_clients --clients 100000
+    python -m tests.benchmarks.bench_clients --clients 100000 [--names census|faker]
 
-1. Creates (or reuses) a dedicated database (default ``hmis_clients_bench``),
+1. Creates (or reuses) a dedicated database (default ``hmis_clients_bench_census``,
+   or ``hmis_clients_bench`` with ``--names faker``),
    migrates it and generates N synthetic clients with the real encryption
    and blind-index functions, written with COPY by two processes. Client i
    is generated from seed i, so its plaintext can be regenerated for the
-   recall check without storing it anywhere.
+   recall check without storing it anywhere. Names follow census-shaped
+   frequencies (see "Synthetic people" below); how often full names repeat
+   is reported first.
 2. Duplicate-check search latency (``clients.queries.search_clients``, the
    function the intake page calls: indexed candidate query, decryption,
    Jaro-Winkler ranking, visibility filter), p50 and p95, one user and 6
@@ -16,9 +19,9 @@
    date) whose true record is in the top 10 of the engine (``matching.find``,
    across agencies, as the duplicate check runs); then per kind of typo,
    name and birth date beside name only. With names only, a common name is
-   shared by many people (at 1M the median synthetic name by about 5), so a
-   query is also counted "ambiguous" when 10 or more records score at least
-   as well as the true one: the name alone cannot pick it out.
+   shared by many people, so a query is also counted "ambiguous" when 10 or
+   more records score at least as well as the true one: the name alone
+   cannot pick it out.
 4. Candidate counts for the most common names (rows per neighbour key
    before the cap, candidates after it).
 5. "My agency's clients" (a page of 50, the agency holding a tenth of all
@@ -242,7 +245,7 @@ def seed_world(n_clients):
             done += count
             print(f"  generated {done}/{n_clients} ({time.perf_counter() - t0:.0f}s)", flush=True)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE clients_client")
+        cursor.execute("VACUUM ANALYZE clients_client")  # as autovacuum would after a bulk load
     print(f"generated {n_clients} clients in {time.perf_counter() - t0:.1f}s", flush=True)
     return user
 
@@ -565,6 +568,7 @@ def main():
 
     if not args.pages_only:
         figures["population"] = name_population(args.clients)
+        figures["load_before_search"] = os.getloadavg()[0]
         for label, name_only in (("search", False), ("search_name_only", True)):
             single, concurrent = bench_search(args.clients, name_only=name_only)
             figures[label] = {
@@ -601,6 +605,8 @@ def main():
 
 def print_summary(figures, args):
     print(f"\n=== clients benchmark: {args.clients:,} clients ({args.names} names), {os.cpu_count()} CPUs ===")
+    if "load_before_search" in figures:
+        print(f"load average (1 min) before the search timings: {figures['load_before_search']:.1f}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
     if "population" in figures:
         f = figures["population"]
