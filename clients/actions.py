@@ -160,7 +160,7 @@ def create_client(*, acting_user, **values) -> Client:
         for match in matches:
             PossibleDuplicate.objects.get_or_create(
                 new_client=client,
-                existing_client_id=match.client.pk,
+                existing_client_id=match.client_id,
                 defaults={"score": round(match.score, 3), "found_by": acting_user},
             )
     return client

@@ -211,13 +211,17 @@ def candidate_ids(pieces: Pieces, *, exclude_id=None) -> list:
     branches = [
         f"(SELECT id FROM clients_client WHERE {column} = %s LIMIT {PER_KEY_LIMIT})"  # noqa: S608
         for column in keys
-    ] + [
-        f"(SELECT id FROM clients_client WHERE {NEIGHBOUR_COLUMN} @> ARRAY[%s]::integer[] LIMIT {PER_KEY_LIMIT})"  # noqa: S608
-        for _key in neighbours
     ]
+    params: list = list(keys.values())
+    if neighbours:
+        # One lateral lookup per neighbour key, in the keys' order: planned once, not once per key.
+        lookup = f"SELECT id FROM clients_client WHERE {NEIGHBOUR_COLUMN} @> ARRAY[k.key] LIMIT {PER_KEY_LIMIT}"  # noqa: S608
+        keyed = "unnest(%s::integer[]) WITH ORDINALITY AS k(key, n)"
+        branches.append(f"(SELECT c.id FROM {keyed} CROSS JOIN LATERAL ({lookup}) AS c ORDER BY k.n)")  # noqa: S608
+        params.append(neighbours)
     sql = f"SELECT id FROM ({' UNION ALL '.join(branches)}) AS candidates LIMIT {3 * CANDIDATE_CAP}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*keys.values(), *neighbours])
+        cursor.execute(sql, params)
         # UNION ALL keeps the branches' order (the most specific keys first); dedupe here.
         ids = list(dict.fromkeys(row[0] for row in cursor.fetchall()))
     ids = [i for i in ids if i != exclude_id]
@@ -267,40 +271,29 @@ def _names_score(first: str, last: str, candidate: Pieces) -> float:
 
 @dataclass
 class Ranked:
-    client: object  # a Client with first_name, last_name, dob and ssn loaded
+    client_id: object
     score: float
+    confidential: bool
+    owning_agency_id: object
 
 
 def rank(query: Pieces, ids) -> list[Ranked]:
-    """Load (decrypt) only the candidate rows and rank them, best first."""
+    """Decrypt only the candidates' pieces the query has (names always; the birth
+    date or SSN only when it was typed) and rank them, best first. Nothing else is
+    decrypted here: the few rows shown are loaded by ``clients.queries``."""
     from clients.models import Client
 
     if not ids:
         return []
-    rows = (
-        Client.objects.filter(pk__in=ids, merged_into__isnull=True)  # never a tombstone
-        .select_related("owning_agency")
-        .only(
-            "id",
-            "reference",
-            "confidential",
-            "owning_agency_id",
-            "owning_agency__name",
-            "first_name",
-            "last_name",
-            "dob",
-            "ssn",
-            "birth_year",
-        )
+    fields = ["first_name", "last_name"] + (["dob"] if query.dob else []) + (["ssn"] if query.ssn4 else [])
+    rows = Client.objects.filter(pk__in=ids, merged_into__isnull=True).values_list(  # never a tombstone
+        "id", "confidential", "owning_agency_id", *fields
     )
     ranked = [
-        Ranked(
-            row,
-            similarity(query, Pieces.of(first_name=row.first_name, last_name=row.last_name, dob=row.dob, ssn=row.ssn)),
-        )
-        for row in rows
+        Ranked(pk, similarity(query, Pieces.of(**dict(zip(fields, pieces, strict=True)))), confidential, agency_id)
+        for pk, confidential, agency_id, *pieces in rows
     ]
-    ranked.sort(key=lambda r: (-r.score, str(r.client.pk)))
+    ranked.sort(key=lambda r: (-r.score, str(r.client_id)))
     return ranked
 
 

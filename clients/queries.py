@@ -453,9 +453,16 @@ def search_clients(user, viewer: Viewer, *, first_name="", last_name="", dob=Non
     ranked = matching.find(query)
     if not ranked:
         return []
-    visible = set(clients_listed_for(user).filter(pk__in=[r.client.pk for r in ranked]).values_list("pk", flat=True))
-    shown = [r for r in ranked if r.client.pk in visible][:SEARCH_RESULTS_SHOWN]
-    return [SearchMatch(MaskedClient.for_search(r.client, viewer), r.score) for r in shown]
+    visible = set(clients_listed_for(user).filter(pk__in=[r.client_id for r in ranked]).values_list("pk", flat=True))
+    shown = [r for r in ranked if r.client_id in visible][:SEARCH_RESULTS_SHOWN]
+    # Decrypted for display: only the rows shown.
+    clients = Client.objects.select_related("owning_agency").only(
+        "id", "reference", "is_anonymous", "owning_agency__name", "first_name", "last_name", "dob", "birth_year"
+    )
+    by_id = clients.in_bulk([r.client_id for r in shown])
+    return [
+        SearchMatch(MaskedClient.for_search(by_id[r.client_id], viewer), r.score) for r in shown if r.client_id in by_id
+    ]
 
 
 def hidden_strong_matches(user, client) -> list[matching.Ranked]:
@@ -465,11 +472,11 @@ def hidden_strong_matches(user, client) -> list[matching.Ranked]:
     if query.filled < 2:
         return []
     strong = [r for r in matching.find(query, exclude_id=client.pk) if r.score >= matching.STRONG_MATCH]
-    strong = [r for r in strong if not r.client.confidential]
+    strong = [r for r in strong if not r.confidential]
     if not strong:
         return []
-    visible = set(clients_listed_for(user).filter(pk__in=[r.client.pk for r in strong]).values_list("pk", flat=True))
-    return [r for r in strong if r.client.pk not in visible]
+    visible = set(clients_listed_for(user).filter(pk__in=[r.client_id for r in strong]).values_list("pk", flat=True))
+    return [r for r in strong if r.client_id not in visible]
 
 
 def own_agency_strong_matches(user, client) -> list[matching.Ranked]:
@@ -482,9 +489,7 @@ def own_agency_strong_matches(user, client) -> list[matching.Ranked]:
     return [
         r
         for r in matching.find(query, exclude_id=client.pk)
-        if r.score >= matching.STRONG_MATCH
-        and not r.client.confidential
-        and r.client.owning_agency_id == client.owning_agency_id
+        if r.score >= matching.STRONG_MATCH and not r.confidential and r.owning_agency_id == client.owning_agency_id
     ]
 
 

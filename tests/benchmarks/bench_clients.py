@@ -1,12 +1,15 @@
 """Client benchmark (on demand, never in CI).
 
-    python -m tests.benchmarks.bench_clients --clients 100000
+    python -m tests.benchmarks.bench_clients --clients 100000 [--names census|faker]
 
-1. Creates (or reuses) a dedicated database (default ``hmis_clients_bench``),
+1. Creates (or reuses) a dedicated database (default ``hmis_clients_bench_census``,
+   or ``hmis_clients_bench`` with ``--names faker``),
    migrates it and generates N synthetic clients with the real encryption
    and blind-index functions, written with COPY by two processes. Client i
    is generated from seed i, so its plaintext can be regenerated for the
-   recall check without storing it anywhere.
+   recall check without storing it anywhere. Names follow census-shaped
+   frequencies (see "Synthetic people" below); how often full names repeat
+   is reported first.
 2. Duplicate-check search latency (``clients.queries.search_clients``, the
    function the intake page calls: indexed candidate query, decryption,
    Jaro-Winkler ranking, visibility filter), p50 and p95, one user and 6
@@ -16,9 +19,9 @@
    date) whose true record is in the top 10 of the engine (``matching.find``,
    across agencies, as the duplicate check runs); then per kind of typo,
    name and birth date beside name only. With names only, a common name is
-   shared by many people (at 1M the median synthetic name by about 5), so a
-   query is also counted "ambiguous" when 10 or more records score at least
-   as well as the true one: the name alone cannot pick it out.
+   shared by many people, so a query is also counted "ambiguous" when 10 or
+   more records score at least as well as the true one: the name alone
+   cannot pick it out.
 4. Candidate counts for the most common names (rows per neighbour key
    before the cap, candidates after it).
 5. "My agency's clients" (a page of 50, the agency holding a tenth of all
@@ -32,6 +35,7 @@ The summary is printed and, with ``--json PATH``, written as JSON.
 """
 
 import argparse
+import collections
 import datetime
 import http.client
 import itertools
@@ -45,7 +49,7 @@ import threading
 import time
 import uuid
 
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/hmis_clients_bench"
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/hmis_clients_bench"  # + "_census" for the census names
 
 
 def setup_django(database_url):
@@ -67,8 +71,35 @@ def ensure_database(database_url):
 
 
 # --- Synthetic people ----------------------------------------------------------------------
+#
+# Two populations (--names):
+#
+# "faker" (the first one): Faker's 1,000 census surnames and 690 SSA first names by their
+# weights. At 1M the median full name is shared by about 5 people, far more than in life.
+#
+# "census" (the default): the same common names for the share of people they cover in life,
+# and a Zipf-like long tail of synthetic names (syllable combinations) for the rest. The
+# parameters follow approximate census figures (quoted from memory, not downloaded):
+# - Surnames (Census 2000): Smith is about 0.88 % of people; Faker weighs it 2.17 % of its top
+#   1,000, so those 1,000 cover about 41 %. About 150,000 surnames with 100 or more bearers
+#   cover about 90 %, of some 6 million distinct. The tail: ranks 1,001 to 6 million drawn
+#   with P(rank) ~ rank^-1.25, which gives the top 151,671 ranks about 89 % of people.
+# - First names (1990 census): about 1,200 male and 4,300 female names cover 90 %, the most
+#   common (James, Mary) about 3 % of each sex. Faker's 690 take 80 %, and a tail of ranks up
+#   to 100,000 with P(rank) ~ rank^-1.2 the rest.
+# At 1M that makes ~86 % of full names unique and under 1 % of people share their full name
+# with 10 or more others (first and last names drawn independently, which understates the
+# clustering of e.g. "Maria Garcia" a little).
+
+NAME_MODES = ("census", "faker")
+COMMON_LAST_SHARE, LAST_TAIL_RANKS, LAST_TAIL_EXPONENT = 0.41, 6_000_000, 1.25
+COMMON_FIRST_SHARE, FIRST_TAIL_RANKS, FIRST_TAIL_EXPONENT = 0.80, 100_000, 1.2
+_ONSETS = "b d f g h j k l m n p r s t v w z br ch dr gr kr pr sh st tr".split()
+_VOWELS = "a e i o u ay ee oo".split()
+_CODAS = ("", "n", "r", "s", "l", "t", "k", "m", "nd", "rt", "son", "man")
 
 _NAMES = None
+NAME_MODE = "census"
 
 
 def names():
@@ -87,14 +118,49 @@ def names():
     return _NAMES
 
 
+def tail_rank(u, first_rank, last_rank, exponent):
+    """A rank in [first_rank, last_rank] with P(rank) ~ rank^-exponent (inverse CDF of ``u``)."""
+    k = 1 - exponent
+    return int((first_rank**k + u * (last_rank**k - first_rank**k)) ** (1 / k))
+
+
+def synthetic_name(rank, syllables, rank_bits):
+    """A pronounceable name for a tail rank below 2**rank_bits: at least ``syllables``
+    syllables and a coda. The rank is scrambled first (an odd multiplier is a bijection
+    modulo a power of two), so neighbouring ranks do not differ by the coda only."""
+    n = (rank * 2654435761) % (1 << rank_bits)
+    n, coda = divmod(n, len(_CODAS))
+    base = len(_ONSETS) * len(_VOWELS)
+    n += base ** (syllables - 1)
+    parts = []
+    while n:
+        n, d = divmod(n, base)
+        onset, vowel = divmod(d, len(_VOWELS))
+        parts.append(_ONSETS[onset] + _VOWELS[vowel])
+    return ("".join(parts) + _CODAS[coda]).capitalize()  # lowest digit first: every initial occurs
+
+
+def draw_first(rng):
+    firsts, first_w, _lasts, _last_w = names()
+    if NAME_MODE == "faker" or rng.random() < COMMON_FIRST_SHARE:
+        return rng.choices(firsts, cum_weights=first_w)[0]
+    return synthetic_name(tail_rank(rng.random(), len(firsts) + 1, FIRST_TAIL_RANKS, FIRST_TAIL_EXPONENT), 1, 17)
+
+
+def draw_last(rng):
+    _firsts, _first_w, lasts, last_w = names()
+    if NAME_MODE == "faker" or rng.random() < COMMON_LAST_SHARE:
+        return rng.choices(lasts, cum_weights=last_w)[0]
+    return synthetic_name(tail_rank(rng.random(), len(lasts) + 1, LAST_TAIL_RANKS, LAST_TAIL_EXPONENT), 2, 23)
+
+
 def person(i):
     """The plaintext of synthetic client i (deterministic)."""
     rng = random.Random(i * 7919 + 17)
-    firsts, first_w, lasts, last_w = names()
-    first = rng.choices(firsts, cum_weights=first_w)[0]
-    last = rng.choices(lasts, cum_weights=last_w)[0]
+    first = draw_first(rng)
+    last = draw_last(rng)
     if rng.random() < 0.05:  # some carry a double (hyphenated) last name
-        last = f"{last}-{rng.choices(lasts, cum_weights=last_w)[0]}"
+        last = f"{last}-{draw_last(rng)}"
     dob = datetime.date(1940, 1, 1) + datetime.timedelta(days=rng.randrange(24000))
     area = rng.choice([a for a in range(1, 900) if a != 666])
     ssn = f"{area:03d}{rng.randrange(1, 100):02d}{rng.randrange(1, 10000):04d}"
@@ -179,9 +245,25 @@ def seed_world(n_clients):
             done += count
             print(f"  generated {done}/{n_clients} ({time.perf_counter() - t0:.0f}s)", flush=True)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE clients_client")
+        cursor.execute("VACUUM ANALYZE clients_client")  # as autovacuum would after a bulk load
     print(f"generated {n_clients} clients in {time.perf_counter() - t0:.1f}s", flush=True)
     return user
+
+
+def name_population(n_clients):
+    """How often full names repeat in the population (what limits name-only search)."""
+    bearers = collections.Counter()
+    lasts = set()
+    for i in range(n_clients):
+        p = person(i)
+        bearers[(p["first"], p["last"])] += 1
+        lasts.add(p["last"])
+    return {
+        "distinct_last_names": len(lasts),
+        "distinct_full_names": len(bearers),
+        "unique_full_name": sum(c for c in bearers.values() if c == 1) / n_clients,
+        "shares_with_10_or_more": sum(c for c in bearers.values() if c >= 11) / n_clients,
+    }
 
 
 # --- Search -------------------------------------------------------------------------------
@@ -299,7 +381,7 @@ def bench_recall(n_clients, count=1000):
     for _ in range(count):
         true_id, terms = typo_query(rng.randrange(n_clients), rng)
         pieces = matching.Pieces.of(first_name=terms["first_name"], last_name=terms["last_name"], dob=terms["dob"])
-        top = [r.client.pk for r in matching.find(pieces)[:10]]
+        top = [r.client_id for r in matching.find(pieces)[:10]]
         hits += true_id in top
     return hits / count
 
@@ -315,10 +397,10 @@ def bench_recall_by_kind(n_clients, count):
         for _ in range(count):
             p, first, last = kind_query(n_clients, kind, rng)
             dated = matching.Pieces.of(first_name=first, last_name=last, dob=p["dob"])
-            with_dob += p["id"] in [r.client.pk for r in matching.find(dated)[:10]]
+            with_dob += p["id"] in [r.client_id for r in matching.find(dated)[:10]]
             query = matching.Pieces.of(first_name=first, last_name=last)
             top = matching.find(query)[:10]
-            if p["id"] in [r.client.pk for r in top]:
+            if p["id"] in [r.client_id for r in top]:
                 found += 1
             elif len(top) == 10:
                 truth = matching.similarity(query, matching.Pieces.of(first_name=p["first"], last_name=p["last"]))
@@ -457,7 +539,12 @@ def bench_pages(database_url, user, seconds, threads, gunicorn_workers):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=100_000)
-    parser.add_argument("--database-url", default=os.environ.get("HMIS_BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--database-url", default=os.environ.get("HMIS_BENCH_DATABASE_URL"))
+    parser.add_argument(
+        "--names", choices=NAME_MODES, default="census",
+        help="census: common names at their real share plus a long tail (default); faker: the first, "
+        "690 first and 1,000 last names only. Each has its own default database.",
+    )  # fmt: skip
     parser.add_argument("--seconds", type=int, default=15, help="per throughput measurement")
     parser.add_argument("--threads", type=int, default=8, help="concurrent HTTP clients")
     parser.add_argument("--gunicorn-workers", type=int, default=3)
@@ -466,6 +553,10 @@ def main():
     parser.add_argument("--pages-only", action="store_true", help="measure only the page throughput")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args()
+    global NAME_MODE
+    NAME_MODE = args.names
+    if not args.database_url:
+        args.database_url = DEFAULT_DB + ("_census" if args.names == "census" else "")
 
     ensure_database(args.database_url)
     setup_django(args.database_url)
@@ -473,9 +564,11 @@ def main():
 
     call_command("migrate", verbosity=0)
     user = seed_world(args.clients)
-    figures = {"clients": args.clients, "cpus": os.cpu_count()}
+    figures = {"clients": args.clients, "cpus": os.cpu_count(), "names": args.names}
 
     if not args.pages_only:
+        figures["population"] = name_population(args.clients)
+        figures["load_before_search"] = os.getloadavg()[0]
         for label, name_only in (("search", False), ("search_name_only", True)):
             single, concurrent = bench_search(args.clients, name_only=name_only)
             figures[label] = {
@@ -511,7 +604,17 @@ def main():
 
 
 def print_summary(figures, args):
-    print(f"\n=== clients benchmark: {args.clients:,} clients, {os.cpu_count()} CPUs ===")
+    print(f"\n=== clients benchmark: {args.clients:,} clients ({args.names} names), {os.cpu_count()} CPUs ===")
+    if "load_before_search" in figures:
+        print(f"load average (1 min) before the search timings: {figures['load_before_search']:.1f}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
+    if "population" in figures:
+        f = figures["population"]
+        print(
+            f"names: {f['distinct_full_names']:,} full names, {f['distinct_last_names']:,} last names; "
+            f"{f['unique_full_name']:.1%} of people have a unique full name, "
+            f"{f['shares_with_10_or_more']:.1%} share it with 10 or more others"
+        )
     for label, title in (("search", "name + DOB"), ("search_name_only", "name only")):
         if label in figures:
             f = figures[label]
