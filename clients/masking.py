@@ -57,6 +57,23 @@ def format_ssn(digits: str) -> str:
 
 
 @dataclass
+class ListRow:
+    """What the clients list reads of one client, decrypted (only the parts
+    the viewer is shown: see ``clients.queries.masked_clients_for``)."""
+
+    pk: object
+    reference: str
+    agency_name: str
+    is_anonymous: bool
+    confidential: bool
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    name_suffix: str | None = None
+    year_of_birth: int | None = None
+
+
+@dataclass
 class MaskedClient:
     id: object
     reference: str
@@ -132,17 +149,17 @@ class MaskedClient:
         return masked
 
     @classmethod
-    def for_list(cls, client, viewer: Viewer):
+    def for_list(cls, row: "ListRow", viewer: Viewer):
         """The clients list: name (initials under the privacy screen or without
         name rights), birth year and agency; nothing that needs the SSN or contact."""
-        year = client.year_of_birth
+        year = row.year_of_birth
         return cls(
-            id=client.pk,
-            reference=client.reference,
-            agency_name=client.owning_agency.name,
-            name=initials(client) if (viewer.privacy or not viewer.names) else full_name(client),
-            confidential=client.confidential,
-            is_anonymous=client.is_anonymous,
+            id=row.pk,
+            reference=row.reference,
+            agency_name=row.agency_name,
+            name=initials(row) if (viewer.privacy or not viewer.names) else full_name(row),
+            confidential=row.confidential,
+            is_anonymous=row.is_anonymous,
             birth_year=HIDDEN if viewer.privacy else (str(year) if year else NONE),
         )
 

@@ -24,7 +24,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from clients import matching
-from clients.masking import MaskedClient, Viewer
+from clients.masking import ListRow, MaskedClient, Viewer
 from clients.models import (
     Assessment,
     Client,
@@ -37,7 +37,8 @@ from clients.models import (
 )
 from hmis import permissions
 from hmis.audit import access_history
-from hmis.models import AccessEvent
+from hmis.fernet_batch import Decryptor, stored_token
+from hmis.models import AccessEvent, User
 
 VIEW_CODENAME = "view_client"
 SEARCH_RESULTS_SHOWN = 10
@@ -175,14 +176,22 @@ def get_client_for(user, client_id) -> Client:
     """
     if not permissions.has_permission(user, permissions.VIEW_CLIENTS) or not user.agency_id:
         raise Http404
-    client = Client.objects.select_related("owning_agency").filter(pk=client_id, merged_into__isnull=True).first()
+    client = Client.objects.filter(pk=client_id, merged_into__isnull=True).first()
     if client is None:
         raise Http404
+    _share_loaded_agency(user, client)
     if client.owning_agency_id == user.agency_id and not client.confidential:
         return client
     if not clients_visible_to(user).filter(pk=client.pk).exists():
         raise Http404
     return client
+
+
+def _share_loaded_agency(user, client):
+    """Most clients a page opens are of the user's own agency, whose row the
+    signed-in user already carries: reuse it rather than join it again."""
+    if client.owning_agency_id == user.agency_id and User.agency.is_cached(user):
+        client.owning_agency = user.agency
 
 
 def get_client_of_record_for(user, client_id) -> Client:
@@ -277,18 +286,38 @@ def viewer_for(request) -> Viewer:
     )
 
 
-# What ``MaskedClient.for_list`` reads: every other encrypted column would be decrypted for nothing.
-LIST_COLUMNS = (
-    "reference", "owning_agency__name", "first_name", "middle_name", "last_name", "name_suffix",
-    "is_anonymous", "confidential", "dob", "birth_year", "created_at",
-)  # fmt: skip
-
-
 def masked_clients_for(user, viewer: Viewer, *, page_size=50, offset=0):
-    clients = (
-        newest_listed_for(user, limit=page_size, offset=offset).select_related("owning_agency").only(*LIST_COLUMNS)
-    )
-    return [MaskedClient.for_list(c, viewer) for c in clients]
+    """A page of ``newest_listed_for(user)``, masked for the list. Only the
+    encrypted parts the viewer is shown are read, and they are decrypted by
+    one batch ``Decryptor``: per-field decryption of a page of 50 was most of
+    the list's time."""
+    shown = ["first_name", "last_name"]  # initials at least
+    if viewer.names and not viewer.privacy:
+        shown += ["middle_name", "name_suffix"]
+    if not viewer.privacy:
+        shown += ["dob", "birth_year"]
+    rows = newest_listed_for(user, limit=page_size, offset=offset).values(
+        "pk", "reference", "owning_agency__name", "is_anonymous", "confidential",
+        **{f"{name}_token": stored_token(name) for name in shown},
+    )  # fmt: skip
+    decrypt = Decryptor()
+    listed = []
+    for row in rows:
+        plain = {name: decrypt(row[f"{name}_token"]) for name in shown}
+        dob, birth_year = plain.pop("dob", None), plain.pop("birth_year", None)
+        year = int(dob[:4]) if dob else int(birth_year) if birth_year else None
+        listed.append(
+            ListRow(
+                pk=row["pk"],
+                reference=row["reference"],
+                agency_name=row["owning_agency__name"],
+                is_anonymous=row["is_anonymous"],
+                confidential=row["confidential"],
+                year_of_birth=year,
+                **plain,
+            )
+        )
+    return [MaskedClient.for_list(row, viewer) for row in listed]
 
 
 def enrollments_of(user, client):

@@ -17,6 +17,7 @@ import struct
 import time
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from django.db.models import ExpressionWrapper, F, TextField
 
 from hmis.crypto import _keyring, decrypt_text, encrypt_text
 
@@ -65,6 +66,12 @@ def encrypt_many(values: list[str | None]) -> list[str | None]:
         mac.update(inner_mac.digest())
         out[i] = base64.urlsafe_b64encode(basic + mac.digest()).decode("ascii")
     return out
+
+
+def stored_token(name):
+    """An encrypted column's stored token, not decrypted by the field, for
+    ``Decryptor`` (``queryset.values(x=stored_token("first_name"))``)."""
+    return ExpressionWrapper(F(name), output_field=TextField())
 
 
 class Decryptor:

@@ -134,21 +134,21 @@ def client_summary(*, categories, purposes, recipients, effective, through, obta
 # --- The client page section ------------------------------------------------------------
 
 
-def release_section_for(request, client_id) -> dict:
+def release_section_for(request, client) -> dict:
     """Context for ``sharing/releases/_client_section.html`` on the client page
-    (``client_id`` of a client the page got from ``clients.queries.get_client_for``)."""
+    (``client`` as the page got it from ``clients.queries.get_client_for``)."""
     from hmis.privacy import privacy_screen_on
 
     user = request.user
     if not permissions.has_permission(user, permissions.VIEW_RELEASES):
         return {"visible": False}
     privacy = privacy_screen_on(request)
-    views = describe(releases_on_client_for(user, client_id), user, privacy=privacy)
+    views = describe(releases_on_client_for(user, client), user, privacy=privacy)
     now = timezone.now()
     S = Release.Status
     return {
         "visible": True,
-        "client_id": client_id,
+        "client_id": client.pk,
         "can_record": permissions.has_permission(user, permissions.RECORD_RELEASES),
         "active": [v for v in views if v.release.status == S.ACTIVE and v.release.expires_at > now],
         "pending": [v for v in views if v.release.status == S.PENDING],

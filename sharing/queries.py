@@ -16,7 +16,6 @@ client through a referral sees none. ``get_release_for`` and
 from django.http import Http404
 
 from clients import queries as client_queries
-from clients.models import Client
 from hmis import permissions
 from hmis.models import Agency
 from sharing import access
@@ -43,27 +42,22 @@ def releases_visible_to(user):
     )
 
 
-# A release line needs its client's agency and standing, never its values:
-# each row would otherwise decrypt every field of the same client again.
-_CLIENT_VALUES = [f"client__{f.name}" for f in Client._meta.concrete_fields if getattr(f, "encrypted", False)]
-
-
-def releases_on_client_for(user, client_id) -> list[Release]:
-    """``releases_visible_to(user)`` on one client, with its client and
-    obtaining agency: the rows of that client held by the user's agency, kept
-    only if the user's list holds the client, which is answered from the
-    loaded client (a query only for a confidential one) rather than by the
-    visibility subqueries, whose planning alone outweighs this read."""
+def releases_on_client_for(user, client) -> list[Release]:
+    """``releases_visible_to(user)`` on one client (a row the page loaded with
+    ``clients.queries.get_client_for``), with its obtaining agency: the
+    releases of a client held by the user's agency and on the user's list.
+    Both are answered from the loaded client (a query only for a confidential
+    one), and each release gets that client object, rather than joining the
+    client again: compiling that join cost more than the page's whole read."""
     if not permissions.has_permission(user, permissions.VIEW_RELEASES) or not user.agency_id:
         return []
-    releases = list(
-        Release.objects.filter(client_id=client_id, client__owning_agency_id=user.agency_id)
-        .select_related("client", "obtaining_agency")
-        .defer(*_CLIENT_VALUES)
-        .order_by("-requested_at")
-    )
-    if releases and not client_queries.is_listed_for(user, releases[0].client):
+    if client.owning_agency_id != user.agency_id or not client_queries.is_listed_for(user, client):
         return []
+    releases = list(
+        Release.objects.filter(client_id=client.pk).select_related("obtaining_agency").order_by("-requested_at")
+    )
+    for release in releases:
+        release.client = client
     return releases
 
 

@@ -173,6 +173,7 @@ def _detail_context(request, client, *, revealed="", reveal_form=None, print_for
     can_edit = queries.can_edit(user, client)
     return {
         "client": masked,
+        "client_record": client,  # for sections of other apps (template tags), never shown as is
         "enrollments": enrollments,
         "history": queries.history_of(user, client),
         "can_edit": can_edit and not viewer.privacy,

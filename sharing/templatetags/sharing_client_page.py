@@ -8,6 +8,6 @@ register = template.Library()
 
 
 @register.inclusion_tag("sharing/releases/_client_section.html", takes_context=True)
-def client_release_section(context, client_id):
-    """The releases section of the client page (``client_id`` of a client the page already showed)."""
-    return {"releases": release_section_for(context["request"], client_id)}
+def client_release_section(context, client):
+    """The releases section of the client page (``client``: the record the page loaded)."""
+    return {"releases": release_section_for(context["request"], client)}

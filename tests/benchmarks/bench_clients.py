@@ -578,7 +578,10 @@ def main():
             }  # fmt: skip
         figures["recall_with_dob"] = bench_recall(args.clients, args.recall_queries)
         figures["recall_by_kind"] = {
-            kind: {"with_dob": a, "name_only": b, "name_only_ambiguous": c}
+            kind: {
+                "with_dob": a, "name_only": b, "name_only_ambiguous": c,
+                "name_only_of_identifiable": b / (1 - c) if c < 1 else 1.0,
+            }  # fmt: skip
             for kind, (a, b, c) in bench_recall_by_kind(args.clients, args.kind_queries).items()
         }
         figures["candidates"] = {
@@ -625,13 +628,18 @@ def print_summary(figures, args):
             )
     if "recall_with_dob" in figures:
         print(f"one-typo top-10 recall (name + DOB, typo in a name or the DOB): {figures['recall_with_dob']:.1%}")
-        print(f"\n{'top-10 recall by typo':28} {'name + DOB':>10} {'name only':>10} {'ambiguous':>10} {'sum':>6}")
+        print(
+            f"\n{'top-10 recall by typo':28} {'name + DOB':>10} {'name only':>10} {'ambiguous':>10} {'sum':>6}"
+            f" {'of identifiable':>16}"
+        )
         for kind, r in figures["recall_by_kind"].items():
             both = r["name_only"] + r["name_only_ambiguous"]
             print(
                 f"{kind:28} {r['with_dob']:10.1%} {r['name_only']:10.1%} {r['name_only_ambiguous']:10.1%} {both:6.1%}"
+                f" {r['name_only_of_identifiable']:16.1%}"
             )
-        print(f"(n={args.kind_queries} per kind; ambiguous: 10 or more records score at least as well by name alone)")
+        print(f"(n={args.kind_queries} per kind; ambiguous: 10 or more records score at least as well by name alone;")
+        print(" of identifiable: name-only recall over the queries that are not ambiguous)")
         print(f"\n{'candidates for a common name':28} {'largest key':>12} {'after cap':>10}")
         for name, c in figures["candidates"].items():
             print(f"{name:28} {c['largest_key_rows']:12} {c['candidates_after_cap']:10}")

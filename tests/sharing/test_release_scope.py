@@ -16,7 +16,7 @@ PERSONAS = ("intake", "supervisor", "security_officer", "agency_lead", "other_in
 
 def _same_as_the_scope(user, client):
     expected = list(releases_visible_to(user).filter(client=client).order_by("-requested_at"))
-    found = releases_on_client_for(user, client.pk)
+    found = releases_on_client_for(user, client)
     assert found == expected, user.username
     return found
 
