@@ -374,6 +374,15 @@ HMIS_BEAT_LOCK_URL = env_str("HMIS_BEAT_LOCK_URL", CELERY_BROKER_URL)
 HMIS_BEAT_LOCK_SECONDS = env_int("HMIS_BEAT_LOCK_SECONDS", 30, minimum=1)
 if not HMIS_BEAT_LOCK_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("HMIS_BEAT_LOCK_URL must be a Redis URL (the beat lock lives in Redis).")
+# One cache for every web process and machine: a limit counted in the cache
+# (the "That wasn't me" refusals per address) holds across servers, not per process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("HMIS_CACHE_URL", HMIS_BEAT_LOCK_URL),
+        "KEY_PREFIX": env_str("HMIS_CACHE_KEY_PREFIX", "hmis-cache"),
+    }
+}
 CELERY_BEAT_SCHEDULE = {
     # HMIS CSV export files live 24 hours or 3 downloads, then are deleted.
     "hmis-csv-purge-exports": {

@@ -9,6 +9,8 @@ import os
 
 os.environ.setdefault("HMIS_ENV", "test")
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"hmis-test-{os.getpid()}")
+# The same for the shared cache: a run's counters are its own (web servers it starts inherit the prefix).
+os.environ.setdefault("HMIS_CACHE_KEY_PREFIX", f"hmis-test-{os.getpid()}")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make around it are still ordinary synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

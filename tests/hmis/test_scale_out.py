@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 
 from hmis.models import SecurityEvent
 from incidents.models import Incident, Notification
@@ -86,6 +87,20 @@ def test_signing_in_on_the_second_server_ends_the_session_on_the_first(start_clu
     assert phone.get(f"{server_b.url}/").path == "/"
     assert user_sessions(intake) == [phone.session_key(settings.SESSION_COOKIE_NAME)]
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SESSION_REPLACED, user=intake).count() == 1
+
+
+def test_that_wasnt_me_refusals_are_counted_across_servers(web_server_factory):
+    """The per-address limit lives in the shared cache (Redis), so a second
+    server behind the load balancer does not grant another 20 guesses."""
+    server_a, server_b = web_server_factory(wait=False), web_server_factory(wait=False)
+    for server in (server_a, server_b):
+        server.wait_until_ready(timeout=60)
+    cache.delete("hmis:not-me-refused:127.0.0.1")  # this run's earlier tests may have counted some
+    guesser = HttpBrowser()
+    guesser.get(f"{server_a.url}/login/")  # a CSRF token, as a browser would have
+    on_a = [guesser.post(f"{server_a.url}/login/not-me/", {"token": "x"}).status for _ in range(20)]
+    assert on_a == [400] * 20
+    assert guesser.post(f"{server_b.url}/login/not-me/", {"token": "x"}).status == 429
 
 
 @pytest.fixture
