@@ -1,8 +1,12 @@
 """Reads of staff accounts, agencies, security events and notices, scoped by the reader."""
 
+import math
+
 from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import permissions
 from hmis.models import Agency, Notice, Role, SecurityEvent, User
@@ -78,3 +82,18 @@ def unread_notice_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def second_factor_wait_seconds(user) -> int:
+    """How long the account's authenticators refuse every code after wrong
+    ones (django-otp's per-device throttle: 1, 2, 4... seconds, kept on the
+    device row, so new sign-ins do not reset it); 0 when a code is accepted."""
+    now = timezone.now()
+    wait = 0
+    for model in (TOTPDevice, StaticDevice):
+        for device in model.objects.filter(user=user, confirmed=True):
+            allowed, data = device.verify_is_allowed()
+            locked_until = (data or {}).get("locked_until")
+            if not allowed and locked_until:
+                wait = max(wait, math.ceil((locked_until - now).total_seconds()))
+    return wait

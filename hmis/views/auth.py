@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmis import actions, passkeys, sudo
+from hmis import queries as core_queries
 from hmis.actions import record_security_event
 from hmis.forms import (
     ChangePasswordForm,
@@ -144,6 +145,16 @@ def after_second_factor(request, device) -> str:
     return reverse("dashboard")
 
 
+def _code_refused(user) -> str:
+    wait = core_queries.second_factor_wait_seconds(user)
+    if wait > 2:  # the throttle doubles from 1 second: after one or two wrong codes the code itself was wrong
+        return (
+            f"Too many wrong codes: no code is accepted for {wait} more second{'s' if wait != 1 else ''}. "
+            "Wait, then enter the code your app shows at that time."
+        )
+    return "That code did not work. Codes change every 30 seconds and each works once."
+
+
 @password_only
 def second_factor(request):
     user = request.user
@@ -164,7 +175,7 @@ def second_factor(request):
         if device is None:
             if passkeys.second_factor_failed(request):
                 return locked_out(request)
-            form.add_error("token", "That code did not work. Codes change every 30 seconds and each works once.")
+            form.add_error("token", _code_refused(user))
         else:
             return redirect(after_second_factor(request, device))
     return render(
@@ -253,7 +264,7 @@ def reauthenticate(request):
             record_security_event(
                 kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, user=user, ip_address=client_ip(request)
             )
-            form.add_error("token", "That code did not work. Codes change every 30 seconds and each works once.")
+            form.add_error("token", _code_refused(user))
     return render(request, "hmis/reauthenticate.html", {"form": form, "needs_code": needs_code})
 
 
