@@ -22,6 +22,7 @@ Steps:
 """
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -232,6 +233,7 @@ def _deleted(values, checked) -> bool:
 def _check_rows(zf, names, agency, checked):
     report = checked.report
     today = timezone.localdate()
+    day = datetime.date.today()  # the product's validation's "today", read once for the file
     for number, _values in _rows(zf, schema.EXPORT, report):
         if number > 2:
             report.add("Export.csv", number, "", "has more than one row (it must have exactly one)")
@@ -254,7 +256,7 @@ def _check_rows(zf, names, agency, checked):
             continue
         client = _client(values, agency)
         try:
-            validate_client(client)
+            validate_client(client, today=day)
         except ValidationError as error:
             for column, problem in _model_problems(error, CLIENT_COLUMNS):
                 report.add("Client.csv", number, column, problem)
@@ -285,7 +287,7 @@ def _check_rows(zf, names, agency, checked):
             disabling_condition=values["DisablingCondition"],
         )
         try:
-            validate_enrollment(enrollment, client)
+            validate_enrollment(enrollment, client, today=day)
         except ValidationError as error:
             for column, problem in _model_problems(error, ENROLLMENT_COLUMNS):
                 report.add("Enrollment.csv", number, column, problem)
@@ -303,7 +305,7 @@ def _check_rows(zf, names, agency, checked):
             exited = SimpleNamespace(**{**vars(enrollment), "exit_date": values["ExitDate"]})
             exited.destination = values["Destination"]
             try:
-                validate_enrollment(exited, checked.clients[enrollment.client_source])
+                validate_enrollment(exited, checked.clients[enrollment.client_source], today=day)
             except ValidationError as error:
                 for column, problem in _model_problems(error, ENROLLMENT_COLUMNS):
                     report.add("Exit.csv", number, column, problem)
@@ -348,7 +350,7 @@ def _check_rows(zf, names, agency, checked):
             report.add(first_file, number, "InformationDate", "is in the future")
             continue
         try:
-            validate_assessment(assessment, enrollment)
+            validate_assessment(assessment, enrollment, today=day)
         except ValidationError as error:
             for column, problem in _model_problems(error, ASSESSMENT_COLUMNS):
                 report.add(first_file, number, column, problem)
