@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from django.db import connection
 from rapidfuzz.distance import JaroWinkler
 
-from hmis.blind_index import blind_index, normalize_date, normalize_name, normalize_ssn, phonetic_name
+from hmis.blind_index import blind_digest, blind_index, normalize_date, normalize_name, normalize_ssn, phonetic_name
 
 # column -> (pieces, bits)
 KEYS: dict[str, tuple[tuple[str, ...], int]] = {
@@ -63,6 +63,7 @@ KEYS: dict[str, tuple[tuple[str, ...], int]] = {
     "ssn4_first_initial_bidx": (("ssn4", "first_initial"), 16),
 }
 INDEX_COLUMNS = tuple(KEYS)
+_PIECE_NAMES = tuple(dict.fromkeys(piece for parts, _bits in KEYS.values() for piece in parts))
 NEIGHBOUR_COLUMN = "name_neighbour_bidx"
 NEIGHBOUR_BITS = 24
 # Deleting a letter from a one- or two-letter name matches too much to help.
@@ -94,7 +95,11 @@ def name_parts(raw: str | None) -> tuple[str, ...]:
 
 
 def _neighbour_key(value: str) -> int:
-    return int(blind_index(NEIGHBOUR_COLUMN, value, bits=NEIGHBOUR_BITS), 16)
+    # blind_index(NEIGHBOUR_COLUMN, value, bits=24) as a number: the digest's first three bytes.
+    return int.from_bytes(blind_digest(f"{NEIGHBOUR_COLUMN}\x00{value}".encode())[:3], "big")
+
+
+assert NEIGHBOUR_BITS == 24
 
 
 def stored_neighbour_keys(first_name, last_name) -> list[int] | None:
@@ -109,7 +114,7 @@ def stored_neighbour_keys(first_name, last_name) -> list[int] | None:
     for names, others in ((firsts, lasts), (lasts, firsts)):
         for name in names:
             for other in others:
-                values |= {f"{d}|{other}" for d in deletion_neighbours(name)}
+                values.update([f"{d}|{other}" for d in deletion_neighbours(name)])
                 values.add(f"{name[0]}|{other}")
     return sorted({_neighbour_key(v) for v in values})
 
@@ -176,9 +181,11 @@ class Pieces:
 
     def keys(self) -> dict[str, str | None]:
         """Every index column with its value, None where a piece is missing."""
+        # Each piece once (``part``), not once per column that uses it.
+        pieces = {name: self.part(name) for name in _PIECE_NAMES}
         out = {}
         for column, (parts, bits) in KEYS.items():
-            values = [self.part(p) for p in parts]
+            values = [pieces[p] for p in parts]
             out[column] = blind_index(column, "|".join(values), bits=bits) if all(values) else None
         return out
 

@@ -60,12 +60,19 @@ def blind_index(purpose: str, value: str, *, bits: int = 32) -> str:
         return ""
     if bits % 4 or not 8 <= bits <= 256:
         raise ValueError("bits must be a multiple of 4 between 8 and 256")
+    return blind_digest(f"{purpose}\x00{value}".encode()).hex()[: bits // 4]
+
+
+def blind_digest(message: bytes) -> bytes:
+    """The whole HMAC-SHA256 of ``message`` (``purpose\\x00value`` encoded) under the
+    blind-index key: ``blind_index`` is its hex, truncated. For callers that make
+    many keys at once (an import) and want the bytes."""
     inner, outer = _keyed_hashes(settings.HMIS_BLIND_INDEX_KEY)
     inner = inner.copy()
-    inner.update(f"{purpose}\x00{value}".encode())
+    inner.update(message)
     outer = outer.copy()
     outer.update(inner.digest())
-    return outer.hexdigest()[: bits // 4]
+    return outer.digest()
 
 
 @lru_cache(maxsize=4)
