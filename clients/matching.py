@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from django.db import connection
 from rapidfuzz.distance import JaroWinkler
 
-from hmis.blind_index import blind_digest, blind_index, normalize_date, normalize_name, normalize_ssn, phonetic_name
+from hmis.blind_index import blind_digests, normalize_date, normalize_name, normalize_ssn, phonetic_name
 
 # column -> (pieces, bits)
 KEYS: dict[str, tuple[tuple[str, ...], int]] = {
@@ -94,9 +94,10 @@ def name_parts(raw: str | None) -> tuple[str, ...]:
     return tuple(parts) if len(parts) > 1 else ()
 
 
-def _neighbour_key(value: str) -> int:
+def _neighbour_keys(values) -> list[int]:
     # blind_index(NEIGHBOUR_COLUMN, value, bits=24) as a number: the digest's first three bytes.
-    return int.from_bytes(blind_digest(f"{NEIGHBOUR_COLUMN}\x00{value}".encode())[:3], "big")
+    digests = blind_digests([f"{NEIGHBOUR_COLUMN}\x00{value}".encode() for value in values])
+    return [int.from_bytes(digest[:3], "big") for digest in digests]
 
 
 assert NEIGHBOUR_BITS == 24
@@ -116,7 +117,7 @@ def stored_neighbour_keys(first_name, last_name) -> list[int] | None:
             for other in others:
                 values.update([f"{d}|{other}" for d in deletion_neighbours(name)])
                 values.add(f"{name[0]}|{other}")
-    return sorted({_neighbour_key(v) for v in values})
+    return sorted(set(_neighbour_keys(values)))
 
 
 def is_placeholder_ssn(digits: str) -> bool:
@@ -183,10 +184,16 @@ class Pieces:
         """Every index column with its value, None where a piece is missing."""
         # Each piece once (``part``), not once per column that uses it.
         pieces = {name: self.part(name) for name in _PIECE_NAMES}
-        out = {}
-        for column, (parts, bits) in KEYS.items():
+        out = dict.fromkeys(KEYS)
+        messages, filled = [], []
+        for column, (parts, _bits) in KEYS.items():
             values = [pieces[p] for p in parts]
-            out[column] = blind_index(column, "|".join(values), bits=bits) if all(values) else None
+            if all(values):
+                # blind_index(column, "|".join(values), bits=bits), all of a record's keys at once.
+                messages.append(f"{column}\x00{'|'.join(values)}".encode())
+                filled.append(column)
+        for column, digest in zip(filled, blind_digests(messages), strict=True):
+            out[column] = digest.hex()[: KEYS[column][1] // 4]
         return out
 
     def neighbour_keys(self) -> list[int]:
@@ -199,7 +206,7 @@ class Pieces:
         # The spelling as typed first: if the cap cuts, it cuts the looser keys.
         exact = [f"{self.first}|{self.last}", f"{self.last}|{self.first}"]
         ordered = exact + sorted(values - set(exact))
-        return list(dict.fromkeys(_neighbour_key(v) for v in ordered))
+        return list(dict.fromkeys(_neighbour_keys(ordered)))
 
     @property
     def filled(self) -> int:
