@@ -150,6 +150,100 @@ def _rows(zf, file_schema, report):
                 yield number, values
 
 
+# The columns the checks read, per file parsed on a worker (it sends back only these).
+_NEEDED = {
+    "Client.csv": (
+        "PersonalID",
+        "FirstName",
+        "MiddleName",
+        "LastName",
+        "NameSuffix",
+        "NameDataQuality",
+        "SSN",
+        "SSNDataQuality",
+        "DOB",
+        "DOBDataQuality",
+        "Sex",
+        *schema.RACE_COLUMNS,
+        "RaceNone",
+        "VeteranStatus",
+        "DateCreated",
+        "DateUpdated",
+        "UserID",
+        "DateDeleted",
+    ),
+    "Enrollment.csv": (
+        "EnrollmentID",
+        "PersonalID",
+        "ProjectID",
+        "EntryDate",
+        "RelationshipToHoH",
+        "LivingSituation",
+        "LengthOfStay",
+        "DisablingCondition",
+        "DateCreated",
+        "UserID",
+        "DateDeleted",
+    ),
+    "Exit.csv": ("EnrollmentID", "ExitDate", "Destination", "DateDeleted"),
+    "IncomeBenefits.csv": (
+        "IncomeBenefitsID",
+        "EnrollmentID",
+        "InformationDate",
+        "DataCollectionStage",
+        "IncomeFromAnySource",
+        "TotalMonthlyIncome",
+        "BenefitsFromAnySource",
+        "InsuranceFromAnySource",
+        "DateCreated",
+        "UserID",
+        "DateDeleted",
+    ),
+    "HealthAndDV.csv": (
+        "HealthAndDVID",
+        "EnrollmentID",
+        "InformationDate",
+        "DataCollectionStage",
+        "DomesticViolenceSurvivor",
+        "CurrentlyFleeing",
+        "DateCreated",
+        "UserID",
+        "DateDeleted",
+    ),
+}
+
+
+def _parse_file(task):
+    """On a worker: check one file against its schema, as ``_rows`` does. Returns its
+    problems (the first ``MAX_REPORTED``), how many there were, and the needed columns
+    (``_NEEDED``) of each valid row."""
+    data, name = task
+    report = Report()
+    needed = _NEEDED[name]
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        rows = _rows(zf, schema.BY_NAME[name], report)
+        kept = [(number, tuple(values[c] for c in needed)) for number, values in rows]
+    return report.problems, report.count, kept
+
+
+def _replay(result, name, report):
+    """``_rows`` of a file parsed on a worker: the same rows, the problems added to
+    ``report`` in the same order (each before the rows that follow it)."""
+    problems, count, rows = result
+    needed = _NEEDED[name]
+    waiting = iter(problems)
+    problem = next(waiting, None)
+    for number, cells in rows:
+        while problem is not None and (problem[1] or 0) < number:
+            report.add(*problem)
+            problem = next(waiting, None)
+        yield number, dict(zip(needed, cells, strict=True))
+    while problem is not None:
+        report.add(*problem)
+        problem = next(waiting, None)
+    report.count += count - len(problems)  # the ones the worker counted but did not keep
+
+
 def _model_problems(error, columns):
     for name, messages in error.message_dict.items():
         for message in messages:
@@ -220,7 +314,19 @@ def check_file(source, agency) -> Checked:
                 report.add(required, None, "", "is missing from the zip")
         if report.count:
             return checked
-        _check_rows(zf, names, agency, checked)
+        # A big file's biggest files are checked on worker processes, each a file, while
+        # this process links their rows (a Client.csv row is at least 80 bytes).
+        estimated_rows = zf.getinfo("Client.csv").file_size // 80
+        with _batch_mapper(estimated_rows) as mapper:
+            if mapper.pool is None:
+                parsed = {}
+            else:
+                source.seek(0)
+                data = source.read()
+                parsed = {
+                    name: mapper.pool.apply_async(_parse_file, ((data, name),)) for name in _NEEDED if name in names
+                }
+            _check_rows(zf, names, agency, checked, parsed)
     return checked
 
 
@@ -231,14 +337,21 @@ def _deleted(values, checked) -> bool:
     return False
 
 
-def _check_rows(zf, names, agency, checked):
+def _check_rows(zf, names, agency, checked, parsed=None):
     report = checked.report
+    parsed = parsed or {}
+
+    def rows(file_schema):
+        if file_schema.name in parsed:
+            return _replay(parsed[file_schema.name].get(), file_schema.name, report)
+        return _rows(zf, file_schema, report)
+
     today = timezone.localdate()
     day = datetime.date.today()  # the product's validation's "today", read once for the file
-    for number, _values in _rows(zf, schema.EXPORT, report):
+    for number, _values in rows(schema.EXPORT):
         if number > 2:
             report.add("Export.csv", number, "", "has more than one row (it must have exactly one)")
-    for number, values in _rows(zf, schema.PROJECT, report):
+    for number, values in rows(schema.PROJECT):
         checked.rows_total += 1
         if _deleted(values, checked):
             continue
@@ -248,7 +361,7 @@ def _check_rows(zf, names, agency, checked):
         checked.projects[values["ProjectID"]] = SimpleNamespace(
             name=values["ProjectName"].strip(), project_type=values["ProjectType"], created_at=values["DateCreated"]
         )
-    for number, values in _rows(zf, schema.CLIENT, report):
+    for number, values in rows(schema.CLIENT):
         checked.rows_total += 1
         if _deleted(values, checked):
             continue
@@ -263,7 +376,7 @@ def _check_rows(zf, names, agency, checked):
                 report.add("Client.csv", number, column, problem)
             continue
         checked.clients[values["PersonalID"]] = client
-    for number, values in _rows(zf, schema.ENROLLMENT, report):
+    for number, values in rows(schema.ENROLLMENT):
         checked.rows_total += 1
         if _deleted(values, checked):
             continue
@@ -295,7 +408,7 @@ def _check_rows(zf, names, agency, checked):
             continue
         checked.enrollments[values["EnrollmentID"]] = enrollment
     if "Exit.csv" in names:
-        for number, values in _rows(zf, schema.EXIT, report):
+        for number, values in rows(schema.EXIT):
             checked.rows_total += 1
             if _deleted(values, checked):
                 continue
@@ -316,7 +429,7 @@ def _check_rows(zf, names, agency, checked):
     for file_schema in (schema.INCOME_BENEFITS, schema.HEALTH_AND_DV):
         if file_schema.name not in names:
             continue
-        for number, values in _rows(zf, file_schema, report):
+        for number, values in rows(file_schema):
             checked.rows_total += 1
             if _deleted(values, checked):
                 continue

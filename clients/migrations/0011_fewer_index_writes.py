@@ -6,10 +6,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0010_name_neighbour_index_small_pending_list'),
-        ('hmis', '0011_fewer_index_writes'),
+        ("clients", "0010_name_neighbour_index_small_pending_list"),
+        ("hmis", "0011_fewer_index_writes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -22,17 +21,31 @@ class Migration(migrations.Migration):
             " ON clients_client (reference varchar_pattern_ops)",
         ),
         migrations.AlterField(
-            model_name='client',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.client'),
+            model_name="client",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="clients.client",
+            ),
         ),
         migrations.AlterField(
-            model_name='importedrecord',
-            name='agency',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='hmis.agency'),
+            model_name="importedrecord",
+            name="agency",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="hmis.agency"
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(condition=models.Q(('merged_into__isnull', False)), fields=['merged_into'], name='client_merged_into_idx'),
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("merged_into__isnull", False)),
+                fields=["merged_into"],
+                name="client_merged_into_idx",
+            ),
         ),
     ]

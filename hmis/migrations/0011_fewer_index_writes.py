@@ -15,10 +15,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hmis', '0010_access_event_merge_actions'),
-        ('auditlog', '0017_add_actor_email'),
+        ("hmis", "0010_access_event_merge_actions"),
+        ("auditlog", "0017_add_actor_email"),
     ]
 
     operations = [
@@ -44,8 +43,13 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.AlterField(
-            model_name='accessevent',
-            name='actor',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='access_events', to=settings.AUTH_USER_MODEL),
+            model_name="accessevent",
+            name="actor",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="access_events",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]
