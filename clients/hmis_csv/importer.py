@@ -521,13 +521,17 @@ def _copy(cursor, table, columns, rows):
     _copy_lines(cursor, table, columns, map(_copy_line, rows))
 
 
+COPY_LINES = 1000
+
+
 def _copy_lines(cursor, table, columns, lines):
-    """COPY lines already in COPY's text format (``_copy_line``), 2,000 per write."""
+    """COPY lines already in COPY's text format (``_copy_line``), ``COPY_LINES`` per write:
+    PostgreSQL takes each write while the next lines are made."""
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         buffer = []
         for line in lines:
             buffer.append(line)
-            if len(buffer) == 2000:
+            if len(buffer) == COPY_LINES:
                 copy.write("\n".join(buffer) + "\n")
                 buffer.clear()
         if buffer:
@@ -812,56 +816,14 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress,
     for batch, results in zip(batches, prepared, strict=True):
         pending = {s: (checked.clients[s], *result) for s, result in zip(batch, results, strict=True)}
         matches = _match_clients(cursor, agency, {s: p[:3] for s, p in pending.items() if p[1] is not None})
-        lines, duplicates = [], []
+        duplicates = []
         references = new_references(len(batch))
-        for n, (source_id, (client, pieces, keys, neighbours, tokens)) in enumerate(pending.items()):
-            match = matches.get(source_id) if pieces is not None else None
-            # Linking needs the same person beyond doubt: every piece given agrees, and three at least.
-            if match and match[2] and match[1] >= EXACT_MATCH and pieces.filled >= LINK_MIN_PIECES:
-                mapped[source_id] = match[0]  # the same person at this agency: link
-                written.clients_linked += 1
-                written.touched_clients[match[0]] = "edit"
-                written.mappings.append(("client", source_id, match[0]))
-                continue
-            pk = ids[source_id]
-            mapped[source_id] = pk
-            if match and not match[3]:
-                duplicates.append((pk, match[0], round(match[1], 3)))
-            first, middle, last, suffix, ssn, dob = tokens
-            reference = references[n]
-            lines.append(
-                _copy_line(
-                    (
-                        pk,
-                        reference,
-                        agency_pk,
-                        written.creator(client.user_source),
-                        _aware(client.created_at),
-                        _aware(client.updated_at),
-                        first,
-                        middle,
-                        last,
-                        suffix,
-                        client.name_data_quality,
-                        ssn,
-                        client.ssn_data_quality,
-                        dob,
-                        client.dob_data_quality,
-                        _pg_array(client.race_ethnicity),
-                        client.sex,
-                        client.veteran_status,
-                        False,
-                        client.is_anonymous,
-                        *(keys.get(column) for column in matching.INDEX_COLUMNS),
-                        neighbours,
-                    )
-                )
-            )
-            written.created.append(("clients.client", pk, f"Client {reference}"))
-            written.touched_clients[pk] = "create"
-            written.mappings.append(("client", source_id, pk))
-        _copy_lines(cursor, "clients_client", CLIENT_TABLE_COLUMNS, lines)
-        written.clients_created += len(lines)
+        _copy_lines(
+            cursor,
+            "clients_client",
+            CLIENT_TABLE_COLUMNS,
+            _client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk),
+        )
         _copy(
             cursor,
             "clients_possibleduplicate",
@@ -871,6 +833,56 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress,
         written.possible_duplicates += len(duplicates)
         _tick(progress, len(batch))
     return mapped
+
+
+def _client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk):
+    """The COPY line of each client of a batch to create (made while PostgreSQL takes
+    the lines before it); a client matched beyond doubt is linked instead."""
+    for n, (source_id, (client, pieces, keys, neighbours, tokens)) in enumerate(pending.items()):
+        match = matches.get(source_id) if pieces is not None else None
+        # Linking needs the same person beyond doubt: every piece given agrees, and three at least.
+        if match and match[2] and match[1] >= EXACT_MATCH and pieces.filled >= LINK_MIN_PIECES:
+            mapped[source_id] = match[0]  # the same person at this agency: link
+            written.clients_linked += 1
+            written.touched_clients[match[0]] = "edit"
+            written.mappings.append(("client", source_id, match[0]))
+            continue
+        pk = ids[source_id]
+        mapped[source_id] = pk
+        if match and not match[3]:
+            duplicates.append((pk, match[0], round(match[1], 3)))
+        first, middle, last, suffix, ssn, dob = tokens
+        reference = references[n]
+        written.created.append(("clients.client", pk, f"Client {reference}"))
+        written.touched_clients[pk] = "create"
+        written.mappings.append(("client", source_id, pk))
+        written.clients_created += 1
+        yield _copy_line(
+            (
+                pk,
+                reference,
+                agency_pk,
+                written.creator(client.user_source),
+                _aware(client.created_at),
+                _aware(client.updated_at),
+                first,
+                middle,
+                last,
+                suffix,
+                client.name_data_quality,
+                ssn,
+                client.ssn_data_quality,
+                dob,
+                client.dob_data_quality,
+                _pg_array(client.race_ethnicity),
+                client.sex,
+                client.veteran_status,
+                False,
+                client.is_anonymous,
+                *(keys.get(column) for column in matching.INDEX_COLUMNS),
+                neighbours,
+            )
+        )
 
 
 def _write_enrollments(cursor, checked, agency, acting_user, written, client_ids, project_ids):
