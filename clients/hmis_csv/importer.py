@@ -597,8 +597,8 @@ def _match_clients(cursor, agency, pending):
     candidates are decrypted and ranked (``clients.matching.similarity``).
     """
     by_key = defaultdict(list)
-    for source_id, (_client, _pieces, keys) in pending.items():
-        for column, value in keys.items():
+    for source_id, (_pieces, keys) in pending.items():
+        for column, value in zip(matching.INDEX_COLUMNS, keys, strict=True):
             if value:
                 by_key[(column, value)].append(source_id)
     candidates = defaultdict(set)
@@ -630,7 +630,7 @@ def _match_clients(cursor, agency, pending):
         loaded[client_id] = (found, owning_agency_id == agency.pk, str(client_id), confidential)
     best = {}
     for source_id, client_ids in candidates.items():
-        query = pending[source_id][1]
+        query = matching.Pieces(*pending[source_id][0])
         ranked = []
         for client_id in client_ids:
             found, same_agency, text_id, confidential = loaded[client_id]
@@ -750,6 +750,7 @@ def _write_projects(cursor, checked, agency, written):
     return mapped
 
 
+ENCRYPTED_CLIENT_FIELDS = ("first_name", "middle_name", "last_name", "name_suffix", "ssn", "dob")
 CLIENT_TABLE_COLUMNS = [
     "id",
     "reference",
@@ -757,24 +758,19 @@ CLIENT_TABLE_COLUMNS = [
     "created_by_id",
     "created_at",
     "updated_at",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "name_suffix",
     "name_data_quality",
-    "ssn",
     "ssn_data_quality",
-    "dob",
     "dob_data_quality",
     "race_ethnicity",
     "sex",
     "veteran_status",
     "confidential",
     "is_anonymous",
+    # The rest of a line is made on a worker (``_prepare_clients``).
+    *ENCRYPTED_CLIENT_FIELDS,
     *matching.INDEX_COLUMNS,
     matching.NEIGHBOUR_COLUMN,
 ]
-ENCRYPTED_CLIENT_FIELDS = ("first_name", "middle_name", "last_name", "name_suffix", "ssn", "dob")
 
 
 def _client_plain(client) -> tuple:
@@ -787,22 +783,29 @@ def _client_plain(client) -> tuple:
 
 def _prepare_clients(batch):
     """For each client of a batch (``_client_plain``), as at intake: its matching pieces
-    (None when anonymous or fewer than two pieces), its blind-index keys, its
-    name-neighbour keys as a COPY array and its six Fernet tokens. Runs on a worker."""
+    (``Pieces`` as a tuple; None when anonymous or fewer than two pieces), its
+    blind-index keys (in ``INDEX_COLUMNS`` order) and the end of its COPY line: six
+    Fernet tokens, the keys and the name-neighbour keys. Runs on a worker: what it
+    sends back is small to pickle."""
     out = []
     tokens = encrypt_many([value for plain in batch for value in plain[1:]])
     width = len(ENCRYPTED_CLIENT_FIELDS)
+    no_keys = (None,) * len(matching.INDEX_COLUMNS)
     for n, (anonymous, first, _middle, last, _suffix, ssn, dob) in enumerate(batch):
         if anonymous:
-            pieces, keys = None, {}
+            pieces, keys = None, no_keys
         else:
-            pieces = matching.Pieces.of(first_name=first, last_name=last, dob=dob, ssn=ssn)
-            keys = pieces.keys()
+            found = matching.Pieces.of(first_name=first, last_name=last, dob=dob, ssn=ssn)
+            keys = tuple(found.keys().values())
             # As at intake: fewer than two pieces (a name alone) is not enough to match on.
-            pieces = pieces if pieces.filled >= 2 else None
+            pieces = _pieces_tuple(found) if found.filled >= 2 else None
         neighbours = _pg_array(matching.stored_neighbour_keys(first, last))
-        out.append((pieces, keys, neighbours, tokens[n * width : n * width + width]))
+        out.append((pieces, keys, _copy_line((*tokens[n * width : n * width + width], *keys, neighbours))))
     return out
+
+
+def _pieces_tuple(pieces) -> tuple:
+    return (pieces.first, pieces.last, pieces.dob, pieces.ssn4, pieces.first_parts, pieces.last_parts)
 
 
 def _write_clients(cursor, checked, agency, acting_user, written, now, progress, mapper):
@@ -815,7 +818,7 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress,
     agency_pk = str(agency.pk)
     for batch, results in zip(batches, prepared, strict=True):
         pending = {s: (checked.clients[s], *result) for s, result in zip(batch, results, strict=True)}
-        matches = _match_clients(cursor, agency, {s: p[:3] for s, p in pending.items() if p[1] is not None})
+        matches = _match_clients(cursor, agency, {s: p[1:3] for s, p in pending.items() if p[1] is not None})
         duplicates = []
         references = new_references(len(batch))
         _copy_lines(
@@ -838,10 +841,10 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress,
 def _client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk):
     """The COPY line of each client of a batch to create (made while PostgreSQL takes
     the lines before it); a client matched beyond doubt is linked instead."""
-    for n, (source_id, (client, pieces, keys, neighbours, tokens)) in enumerate(pending.items()):
+    for n, (source_id, (client, pieces, _keys, tail)) in enumerate(pending.items()):
         match = matches.get(source_id) if pieces is not None else None
         # Linking needs the same person beyond doubt: every piece given agrees, and three at least.
-        if match and match[2] and match[1] >= EXACT_MATCH and pieces.filled >= LINK_MIN_PIECES:
+        if match and match[2] and match[1] >= EXACT_MATCH and matching.Pieces(*pieces).filled >= LINK_MIN_PIECES:
             mapped[source_id] = match[0]  # the same person at this agency: link
             written.clients_linked += 1
             written.touched_clients[match[0]] = "edit"
@@ -851,13 +854,12 @@ def _client_lines(pending, matches, references, ids, mapped, written, duplicates
         mapped[source_id] = pk
         if match and not match[3]:
             duplicates.append((pk, match[0], round(match[1], 3)))
-        first, middle, last, suffix, ssn, dob = tokens
         reference = references[n]
         written.created.append(("clients.client", pk, f"Client {reference}"))
         written.touched_clients[pk] = "create"
         written.mappings.append(("client", source_id, pk))
         written.clients_created += 1
-        yield _copy_line(
+        head = _copy_line(
             (
                 pk,
                 reference,
@@ -865,24 +867,17 @@ def _client_lines(pending, matches, references, ids, mapped, written, duplicates
                 written.creator(client.user_source),
                 _aware(client.created_at),
                 _aware(client.updated_at),
-                first,
-                middle,
-                last,
-                suffix,
                 client.name_data_quality,
-                ssn,
                 client.ssn_data_quality,
-                dob,
                 client.dob_data_quality,
                 _pg_array(client.race_ethnicity),
                 client.sex,
                 client.veteran_status,
                 False,
                 client.is_anonymous,
-                *(keys.get(column) for column in matching.INDEX_COLUMNS),
-                neighbours,
             )
         )
+        yield f"{head}\t{tail}"
 
 
 def _write_enrollments(cursor, checked, agency, acting_user, written, client_ids, project_ids):

@@ -12,6 +12,7 @@ before each run), so runs repeat on the same database. Prints, per part, microse
 
 import argparse
 import os
+import resource
 import time
 from collections import defaultdict
 
@@ -124,6 +125,8 @@ def main():
         # run would find more of them than the one before.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM")
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers_before = children.ru_utime + children.ru_stime
         started = time.perf_counter()
         load = os.getloadavg()[0]
         try:
@@ -146,6 +149,8 @@ def main():
             pass
         wall = time.perf_counter() - started
         n = args.clients
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers = children.ru_utime + children.ru_stime - workers_before
         print(f"\nrun {run + 1}: {n:,} clients, wall {wall:.1f} s, load {load:.1f} (us of CPU per client)")
         print(f"{'part':34} {'python':>8} {'postgres':>9} {'wall':>8}")
         for part in sorted(meter.own, key=lambda p: -(meter.own[p] + meter.pg[p])):
@@ -155,6 +160,12 @@ def main():
             )
         own, pg = sum(meter.own.values()), sum(meter.pg.values())
         print(f"{'total':34} {own / n * 1e6:8.1f} {pg / n * 1e6:9.1f}   = {(own + pg) / n * 1e6:.0f} us/client")
+        if args.workers:
+            print(
+                f"{'worker processes':34} {workers / n * 1e6:8.1f}"
+                f"   all together {(own + pg + workers) / n * 1e6:.0f} us/client,"
+                f" {n / wall:,.0f} clients/s"
+            )
     for name, function in originals.items():
         setattr(importer, name, function)
 
