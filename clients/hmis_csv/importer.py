@@ -590,53 +590,63 @@ def _already_imported(cursor, agency, kind, sources) -> dict:
     return mapped
 
 
-def _match_clients(cursor, agency, pending):
-    """Blind-index search for a whole batch: {source id: (existing id, score, same agency)}.
+def _filled(pieces) -> int:
+    """``Pieces.filled`` of a pieces tuple (``_pieces_tuple``)."""
+    return sum(1 for value in pieces[:4] if value)
+
+
+def _match_clients(cursor, agency, pending, made):
+    """Blind-index search for a whole batch: {source id: (existing id, score, same agency,
+    confidential)}, ids as text.
 
     One query per index column for all the batch's keys, then only the
-    candidates are decrypted and ranked (``clients.matching.similarity``).
+    candidates are decrypted and ranked (``clients.matching.similarity``). A
+    candidate this import created (``made``: id -> pieces tuple) is ranked on the
+    pieces it was made from, which are what decrypting it would give.
     """
-    by_key = defaultdict(list)
+    by_column = [defaultdict(list) for _ in matching.INDEX_COLUMNS]
     for source_id, (_pieces, keys) in pending.items():
-        for column, value in zip(matching.INDEX_COLUMNS, keys, strict=True):
+        for sources, value in zip(by_column, keys, strict=True):
             if value:
-                by_key[(column, value)].append(source_id)
+                sources[value].append(source_id)
     candidates = defaultdict(set)
-    columns = defaultdict(list)
-    for column, value in by_key:
-        columns[column].append(value)
-    for column, values in columns.items():
+    for column, sources in zip(matching.INDEX_COLUMNS, by_column, strict=True):
+        if not sources:
+            continue
         assert column in matching.KEYS
         cursor.execute(
-            f"SELECT id, {column} FROM clients_client WHERE {column} = ANY(%s::text[])",  # noqa: S608
-            [_hex_array(values)],  # blind-index keys are hexadecimal
+            f"SELECT id::text, {column} FROM clients_client WHERE {column} = ANY(%s::text[])",  # noqa: S608
+            [_hex_array(sources)],  # blind-index keys are hexadecimal
         )
         for client_id, value in cursor.fetchall():
-            for source_id in by_key[(column, value)]:
+            for source_id in sources[value]:
                 candidates[source_id].add(client_id)
     if not candidates:
         return {}
-    # Only the candidates are decrypted (one shared AES context, each token's HMAC checked).
-    decrypt = Decryptor()
-    loaded = {}
-    cursor.execute(
-        "SELECT id, owning_agency_id, confidential, first_name, last_name, dob, ssn"
-        " FROM clients_client WHERE id = ANY(%s)",
-        [list(set().union(*candidates.values()))],
-    )
-    for client_id, owning_agency_id, confidential, first, last, dob, ssn in cursor.fetchall():
-        names = {"first_name": decrypt(first), "last_name": decrypt(last)}
-        found = matching.Pieces.of(**names, dob=decrypt(dob), ssn=decrypt(ssn))
-        loaded[client_id] = (found, owning_agency_id == agency.pk, str(client_id), confidential)
+    wanted = set().union(*candidates.values())
+    loaded = {client_id: (matching.Pieces(*made[client_id]), True, False) for client_id in wanted & made.keys()}
+    others = wanted - made.keys()
+    if others:
+        # Only the candidates are decrypted (one shared AES context, each token's HMAC checked).
+        decrypt = Decryptor()
+        cursor.execute(
+            "SELECT id::text, owning_agency_id, confidential, first_name, last_name, dob, ssn"
+            " FROM clients_client WHERE id = ANY(%s::uuid[])",
+            [_hex_array(others)],
+        )
+        for client_id, owning_agency_id, confidential, first, last, dob, ssn in cursor.fetchall():
+            names = {"first_name": decrypt(first), "last_name": decrypt(last)}
+            found = matching.Pieces.of(**names, dob=decrypt(dob), ssn=decrypt(ssn))
+            loaded[client_id] = (found, owning_agency_id == agency.pk, confidential)
     best = {}
     for source_id, client_ids in candidates.items():
         query = matching.Pieces(*pending[source_id][0])
         ranked = []
         for client_id in client_ids:
-            found, same_agency, text_id, confidential = loaded[client_id]
-            ranked.append((matching.similarity(query, found), same_agency, text_id, client_id, confidential))
+            found, same_agency, confidential = loaded[client_id]
+            ranked.append((matching.similarity(query, found), same_agency, client_id, confidential))
         ranked.sort(key=lambda r: (-r[0], not r[1], r[2]))
-        score, same_agency, _, client_id, confidential = ranked[0]
+        score, same_agency, client_id, confidential = ranked[0]
         if score >= matching.STRONG_MATCH:
             best[source_id] = (client_id, score, same_agency, confidential)
     return best
@@ -783,7 +793,7 @@ def _client_plain(client) -> tuple:
 
 def _prepare_clients(batch):
     """For each client of a batch (``_client_plain``), as at intake: its matching pieces
-    (``Pieces`` as a tuple; None when anonymous or fewer than two pieces), its
+    (``Pieces`` as a tuple; None when anonymous), its
     blind-index keys (in ``INDEX_COLUMNS`` order) and the end of its COPY line: six
     Fernet tokens, the keys and the name-neighbour keys. Runs on a worker: what it
     sends back is small to pickle."""
@@ -797,8 +807,7 @@ def _prepare_clients(batch):
         else:
             found = matching.Pieces.of(first_name=first, last_name=last, dob=dob, ssn=ssn)
             keys = tuple(found.keys().values())
-            # As at intake: fewer than two pieces (a name alone) is not enough to match on.
-            pieces = _pieces_tuple(found) if found.filled >= 2 else None
+            pieces = _pieces_tuple(found)
         neighbours = _pg_array(matching.stored_neighbour_keys(first, last))
         out.append((pieces, keys, _copy_line((*tokens[n * width : n * width + width], *keys, neighbours))))
     return out
@@ -816,16 +825,19 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress,
     batches = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
     prepared = mapper(_prepare_clients, ([_client_plain(checked.clients[s]) for s in batch] for batch in batches))
     agency_pk = str(agency.pk)
+    made = {}  # id -> pieces tuple of each client created so far
     for batch, results in zip(batches, prepared, strict=True):
         pending = {s: (checked.clients[s], *result) for s, result in zip(batch, results, strict=True)}
-        matches = _match_clients(cursor, agency, {s: p[1:3] for s, p in pending.items() if p[1] is not None})
+        # As at intake: fewer than two pieces (a name alone) is not enough to match on.
+        matchable = {s: p[1:3] for s, p in pending.items() if p[1] is not None and _filled(p[1]) >= 2}
+        matches = _match_clients(cursor, agency, matchable, made)
         duplicates = []
         references = new_references(len(batch))
         _copy_lines(
             cursor,
             "clients_client",
             CLIENT_TABLE_COLUMNS,
-            _client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk),
+            _client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk, made),
         )
         _copy(
             cursor,
@@ -838,13 +850,13 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress,
     return mapped
 
 
-def _client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk):
+def _client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk, made):
     """The COPY line of each client of a batch to create (made while PostgreSQL takes
     the lines before it); a client matched beyond doubt is linked instead."""
     for n, (source_id, (client, pieces, _keys, tail)) in enumerate(pending.items()):
         match = matches.get(source_id) if pieces is not None else None
         # Linking needs the same person beyond doubt: every piece given agrees, and three at least.
-        if match and match[2] and match[1] >= EXACT_MATCH and matching.Pieces(*pieces).filled >= LINK_MIN_PIECES:
+        if match and match[2] and match[1] >= EXACT_MATCH and _filled(pieces) >= LINK_MIN_PIECES:
             mapped[source_id] = match[0]  # the same person at this agency: link
             written.clients_linked += 1
             written.touched_clients[match[0]] = "edit"
@@ -855,6 +867,8 @@ def _client_lines(pending, matches, references, ids, mapped, written, duplicates
         if match and not match[3]:
             duplicates.append((pk, match[0], round(match[1], 3)))
         reference = references[n]
+        if pieces is not None:
+            made[pk] = pieces
         written.created.append(("clients.client", pk, f"Client {reference}"))
         written.touched_clients[pk] = "create"
         written.mappings.append(("client", source_id, pk))
