@@ -621,9 +621,10 @@ def _match_clients(cursor, agency, pending, made):
     confidential)}, ids as text.
 
     One query per index column for all the batch's keys, then only the
-    candidates are decrypted and ranked (``clients.matching.similarity``). A
-    candidate this import created (``made``: id -> pieces tuple) is ranked on the
-    pieces it was made from, which are what decrypting it would give.
+    candidates are decrypted and ranked (``clients.matching.similarity``). The
+    clients this import created (``made``, not written yet) are found through their
+    keys and ranked on the pieces they were made from: what the probe and decrypting
+    them would give.
     """
     by_column = [defaultdict(list) for _ in matching.INDEX_COLUMNS]
     for source_id, (_pieces, keys) in pending.items():
@@ -642,6 +643,10 @@ def _match_clients(cursor, agency, pending, made):
         for client_id, value in cursor.fetchall():
             for source_id in sources[value]:
                 candidates[source_id].add(client_id)
+    for sources, created in zip(by_column, made.by_key, strict=True):
+        for value in sources.keys() & created.keys():
+            for source_id in sources[value]:
+                candidates[source_id].update(created[value])
     if not candidates:
         return {}
     wanted = set().union(*candidates.values())
@@ -851,35 +856,51 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress,
     batches = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
     prepared = mapper(_prepare_clients, ([_client_plain(checked.clients[s]) for s in batch] for batch in batches))
     agency_pk = str(agency.pk)
-    made = {}  # id -> pieces tuple of each client created so far
+    # Every client is matched before any is written, so the index probes meet only the
+    # records that were there before; the records this import creates are matched here,
+    # on the keys and pieces they are made from (what the probes and the decryption
+    # would have given), batch after batch as before.
+    made = Made()
+    lines, duplicates = [], []
     for batch, results in zip(batches, prepared, strict=True):
         pending = {s: (checked.clients[s], *result) for s, result in zip(batch, results, strict=True)}
         # As at intake: fewer than two pieces (a name alone) is not enough to match on.
         matchable = {s: p[1:3] for s, p in pending.items() if p[1] is not None and _filled(p[1]) >= 2}
         matches = _match_clients(cursor, agency, matchable, made)
-        duplicates = []
         references = new_references(len(batch))
-        _copy_lines(
-            cursor,
-            "clients_client",
-            CLIENT_TABLE_COLUMNS,
-            _client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk, made),
-        )
-        _copy(
-            cursor,
-            "clients_possibleduplicate",
-            ["id", "new_client_id", "existing_client_id", "score", "found_by_id", "found_at", "status"],
-            ((uuid.uuid4(), new, old, score, acting_user.pk, now, "open") for new, old, score in duplicates),
-        )
-        written.possible_duplicates += len(duplicates)
+        lines.extend(_client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk, made))
         _tick(progress, len(batch))
+    _copy_lines(cursor, "clients_client", CLIENT_TABLE_COLUMNS, lines)
+    del lines
+    _copy(
+        cursor,
+        "clients_possibleduplicate",
+        ["id", "new_client_id", "existing_client_id", "score", "found_by_id", "found_at", "status"],
+        ((uuid.uuid4(), new, old, score, acting_user.pk, now, "open") for new, old, score in duplicates),
+    )
+    written.possible_duplicates += len(duplicates)
     return mapped
 
 
+class Made(dict):
+    """The clients this import has created so far: id -> pieces tuple, and for each
+    index column, key -> ids (the blind-index probe of the rows not yet written)."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_key = [defaultdict(list) for _ in matching.INDEX_COLUMNS]
+
+    def add(self, pk, pieces, keys):
+        self[pk] = pieces
+        for index, value in zip(self.by_key, keys, strict=True):
+            if value:
+                index[value].append(pk)
+
+
 def _client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk, made):
-    """The COPY line of each client of a batch to create (made while PostgreSQL takes
-    the lines before it); a client matched beyond doubt is linked instead."""
-    for n, (source_id, (client, pieces, _keys, tail)) in enumerate(pending.items()):
+    """The COPY line of each client of a batch to create; a client matched beyond doubt
+    is linked instead."""
+    for n, (source_id, (client, pieces, keys, tail)) in enumerate(pending.items()):
         match = matches.get(source_id) if pieces is not None else None
         # Linking needs the same person beyond doubt: every piece given agrees, and three at least.
         if match and match[2] and match[1] >= EXACT_MATCH and _filled(pieces) >= LINK_MIN_PIECES:
@@ -894,7 +915,7 @@ def _client_lines(pending, matches, references, ids, mapped, written, duplicates
             duplicates.append((pk, match[0], round(match[1], 3)))
         reference = references[n]
         if pieces is not None:
-            made[pk] = pieces
+            made.add(pk, pieces, keys)
         written.created.append(("clients.client", pk, f"Client {reference}"))
         written.touched_clients[pk] = "create"
         written.mappings.append(("client", source_id, pk))
