@@ -101,6 +101,8 @@ def main():
         for name in (
             "check_file",
             "_write_projects",
+            "_plan_clients",
+            "_plan_assessments",
             "_write_clients",
             "_write_enrollments",
             "_write_assessments",
