@@ -115,6 +115,7 @@ def main():
             "_local_ids",
             "encrypt_many",
         )
+        if hasattr(importer, name)
     }
     for run in range(args.repeat):
         meter = Meter(pid)
