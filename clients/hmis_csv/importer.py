@@ -719,12 +719,10 @@ def _write_import(checked, hmis_import, *, acting_user, progress=None):
         cursor = wrapper.cursor  # psycopg's own cursor, for COPY
         project_ids = _write_projects(cursor, checked, agency, written)
         _tick(progress, len(checked.projects))
-        clients = _plan_clients(cursor, checked, agency, written, mapper)
-        assessments = _plan_assessments(cursor, checked, agency, written, mapper)
-        client_ids = _write_clients(cursor, checked, agency, acting_user, written, now, progress, clients)
+        client_ids = _write_clients(cursor, checked, agency, acting_user, written, now, progress, mapper)
         enrollment_ids = _write_enrollments(cursor, checked, agency, acting_user, written, client_ids, project_ids)
         _tick(progress, len(checked.enrollments))
-        _write_assessments(cursor, checked, acting_user, written, enrollment_ids, assessments)
+        _write_assessments(cursor, checked, agency, acting_user, written, enrollment_ids, mapper)
         _tick(progress, len(checked.assessments))
         _write_audit(cursor, hmis_import, acting_user, written, now)
     return written
@@ -850,20 +848,13 @@ def _pieces_tuple(pieces) -> tuple:
     return (pieces.first, pieces.last, pieces.dob, pieces.ssn4, pieces.first_parts, pieces.last_parts)
 
 
-def _plan_clients(cursor, checked, agency, written, mapper):
-    """The clients to create (or link), their ids, and their keys, tokens and COPY line
-    ends (an iterator: the workers make them a batch each)."""
+def _write_clients(cursor, checked, agency, acting_user, written, now, progress, mapper):
     mapped = _already_imported(cursor, agency, "client", checked.clients)
     written.skipped += len(mapped)
     todo = [s for s in checked.clients if s not in mapped]
     ids = _local_ids(cursor, Client._meta.db_table, todo)
     batches = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
     prepared = mapper(_prepare_clients, ([_client_plain(checked.clients[s]) for s in batch] for batch in batches))
-    return mapped, ids, batches, prepared
-
-
-def _write_clients(cursor, checked, agency, acting_user, written, now, progress, plan):
-    mapped, ids, batches, prepared = plan
     agency_pk = str(agency.pk)
     # Every client is matched before any is written, so the index probes meet only the
     # records that were there before; the records this import creates are matched here,
@@ -1005,9 +996,7 @@ def _assessment_tokens(batch):
     return [tokens[n * width : n * width + width] for n in range(len(batch))]
 
 
-def _plan_assessments(cursor, checked, agency, written, mapper):
-    """The assessments to create, their ids and their tokens (an iterator): asked of
-    the workers as soon as the clients' batches are, so they are ready when needed."""
+def _write_assessments(cursor, checked, agency, acting_user, written, enrollment_ids, mapper):
     mapped = _already_imported(cursor, agency, "assessment", checked.assessments)
     written.skipped += len(mapped)
     todo = [s for s in checked.assessments if s not in mapped]
@@ -1019,11 +1008,6 @@ def _plan_assessments(cursor, checked, agency, written, mapper):
         return [None if getattr(a, name) is None else str(getattr(a, name)) for name in ENCRYPTED_ASSESSMENT_FIELDS]
 
     encrypted = mapper(_assessment_tokens, ([plain(s) for s in batch] for batch in batches))
-    return batches, ids, encrypted
-
-
-def _write_assessments(cursor, checked, acting_user, written, enrollment_ids, plan):
-    batches, ids, encrypted = plan
     for batch, tokens in zip(batches, encrypted, strict=True):
         lines = []
         for source_id, answers in zip(batch, tokens, strict=True):

@@ -101,8 +101,6 @@ def main():
         for name in (
             "check_file",
             "_write_projects",
-            "_plan_clients",
-            "_plan_assessments",
             "_write_clients",
             "_write_enrollments",
             "_write_assessments",
