@@ -27,7 +27,6 @@ import gc
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
 import uuid
@@ -39,6 +38,7 @@ from decimal import ROUND_HALF_UP
 from functools import lru_cache
 from types import SimpleNamespace
 
+import billiard
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -733,16 +733,17 @@ class _batch_mapper:
 
     Workers are forked (they inherit the settings and keys, and never touch the
     database connection: they only compute), results come back in order, and the
-    pool is ended with the write step, whatever happens. A daemonic process (a
-    worker pool's own child) cannot have children: it computes here.
+    pool is ended with the step, whatever happens. The pool is billiard's (Celery's
+    fork of multiprocessing): unlike the standard library's, it also starts from a
+    Celery prefork worker's process, which is daemonic.
     """
 
     def __init__(self, rows):
         self.pool = None
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         workers = min(WORKERS, cores)
-        if rows >= PARALLEL_MIN_ROWS and workers > 1 and not multiprocessing.current_process().daemon:
-            self.pool = multiprocessing.get_context("fork").Pool(workers)
+        if rows >= PARALLEL_MIN_ROWS and workers > 1:
+            self.pool = billiard.get_context("fork").Pool(workers)
 
     def __enter__(self):
         return self
