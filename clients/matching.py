@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from django.db import connection
 from rapidfuzz.distance import JaroWinkler
 
-from hmis.blind_index import blind_index, normalize_date, normalize_name, normalize_ssn, phonetic_name
+from hmis.blind_index import blind_digests, normalize_date, normalize_name, normalize_ssn, phonetic_name
 
 # column -> (pieces, bits)
 KEYS: dict[str, tuple[tuple[str, ...], int]] = {
@@ -63,6 +63,7 @@ KEYS: dict[str, tuple[tuple[str, ...], int]] = {
     "ssn4_first_initial_bidx": (("ssn4", "first_initial"), 16),
 }
 INDEX_COLUMNS = tuple(KEYS)
+_PIECE_NAMES = tuple(dict.fromkeys(piece for parts, _bits in KEYS.values() for piece in parts))
 NEIGHBOUR_COLUMN = "name_neighbour_bidx"
 NEIGHBOUR_BITS = 24
 # Deleting a letter from a one- or two-letter name matches too much to help.
@@ -93,8 +94,13 @@ def name_parts(raw: str | None) -> tuple[str, ...]:
     return tuple(parts) if len(parts) > 1 else ()
 
 
-def _neighbour_key(value: str) -> int:
-    return int(blind_index(NEIGHBOUR_COLUMN, value, bits=NEIGHBOUR_BITS), 16)
+def _neighbour_keys(values) -> list[int]:
+    # blind_index(NEIGHBOUR_COLUMN, value, bits=24) as a number: the digest's first three bytes.
+    digests = blind_digests([f"{NEIGHBOUR_COLUMN}\x00{value}".encode() for value in values])
+    return [int.from_bytes(digest[:3], "big") for digest in digests]
+
+
+assert NEIGHBOUR_BITS == 24
 
 
 def stored_neighbour_keys(first_name, last_name) -> list[int] | None:
@@ -109,9 +115,9 @@ def stored_neighbour_keys(first_name, last_name) -> list[int] | None:
     for names, others in ((firsts, lasts), (lasts, firsts)):
         for name in names:
             for other in others:
-                values |= {f"{d}|{other}" for d in deletion_neighbours(name)}
+                values.update([f"{d}|{other}" for d in deletion_neighbours(name)])
                 values.add(f"{name[0]}|{other}")
-    return sorted({_neighbour_key(v) for v in values})
+    return sorted(set(_neighbour_keys(values)))
 
 
 def is_placeholder_ssn(digits: str) -> bool:
@@ -176,10 +182,18 @@ class Pieces:
 
     def keys(self) -> dict[str, str | None]:
         """Every index column with its value, None where a piece is missing."""
-        out = {}
-        for column, (parts, bits) in KEYS.items():
-            values = [self.part(p) for p in parts]
-            out[column] = blind_index(column, "|".join(values), bits=bits) if all(values) else None
+        # Each piece once (``part``), not once per column that uses it.
+        pieces = {name: self.part(name) for name in _PIECE_NAMES}
+        out = dict.fromkeys(KEYS)
+        messages, filled = [], []
+        for column, (parts, _bits) in KEYS.items():
+            values = [pieces[p] for p in parts]
+            if all(values):
+                # blind_index(column, "|".join(values), bits=bits), all of a record's keys at once.
+                messages.append(f"{column}\x00{'|'.join(values)}".encode())
+                filled.append(column)
+        for column, digest in zip(filled, blind_digests(messages), strict=True):
+            out[column] = digest.hex()[: KEYS[column][1] // 4]
         return out
 
     def neighbour_keys(self) -> list[int]:
@@ -192,7 +206,7 @@ class Pieces:
         # The spelling as typed first: if the cap cuts, it cuts the looser keys.
         exact = [f"{self.first}|{self.last}", f"{self.last}|{self.first}"]
         ordered = exact + sorted(values - set(exact))
-        return list(dict.fromkeys(_neighbour_key(v) for v in ordered))
+        return list(dict.fromkeys(_neighbour_keys(ordered)))
 
     @property
     def filled(self) -> int:

@@ -135,7 +135,7 @@ class Client(models.Model):
     # A tombstone: merged into another record (``actions.merge_clients``). Its
     # values stay encrypted so the merge can be undone; no scope returns it.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
     )
     merged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -154,6 +154,8 @@ class Client(models.Model):
             # A small pending list (64 kB, the least PostgreSQL allows): every search
             # scans it once per key, and at the 4 MB default that was most of its time.
             GinIndex(fields=[NEIGHBOUR_COLUMN], name="client_name_neighbour_idx", gin_pending_list_limit=64),
+            # Only tombstones point anywhere: "merged into X" needs no entry for the others.
+            models.Index(fields=["merged_into"], name="client_merged_into_idx", condition=Q(merged_into__isnull=False)),
         ]
 
     def __str__(self):

@@ -42,13 +42,13 @@ def ssn_problem(digits: str) -> str | None:
     return None
 
 
-def validate_client(client) -> None:
+def validate_client(client, *, today=None) -> None:
     errors: dict[str, list[str]] = {}
 
     def add(field, message):
         errors.setdefault(field, []).append(message)
 
-    today = datetime.date.today()
+    today = today or datetime.date.today()
     deidentified = client.is_anonymous or (client.owning_agency_id and client.owning_agency.is_victim_service_provider)
     if deidentified:
         message = ANONYMOUS_MESSAGE if client.is_anonymous else VAWA_MESSAGE
@@ -126,8 +126,8 @@ def validate_client(client) -> None:
         raise ValidationError(errors)
 
 
-def validate_enrollment(enrollment, client) -> None:
-    today = datetime.date.today()
+def validate_enrollment(enrollment, client, *, today=None) -> None:
+    today = today or datetime.date.today()
     errors = {}
     if enrollment.entry_date and enrollment.entry_date > today:
         errors["entry_date"] = "The entry date cannot be in the future."
@@ -146,8 +146,8 @@ def validate_enrollment(enrollment, client) -> None:
         raise ValidationError(errors)
 
 
-def validate_assessment(assessment, enrollment) -> None:
-    today = datetime.date.today()
+def validate_assessment(assessment, enrollment, *, today=None) -> None:
+    today = today or datetime.date.today()
     errors = {}
     if assessment.assessment_date > today:
         errors["assessment_date"] = "The assessment date cannot be in the future."

@@ -24,6 +24,7 @@ _NON_LETTERS = re.compile(r"[^A-Z]")
 _NON_DIGITS = re.compile(r"\D")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_name(value: str | None) -> str:
     """Upper-case ASCII letters only: accents folded, spaces and punctuation dropped."""
     if not value:
@@ -60,12 +61,27 @@ def blind_index(purpose: str, value: str, *, bits: int = 32) -> str:
         return ""
     if bits % 4 or not 8 <= bits <= 256:
         raise ValueError("bits must be a multiple of 4 between 8 and 256")
+    return blind_digest(f"{purpose}\x00{value}".encode()).hex()[: bits // 4]
+
+
+def blind_digest(message: bytes) -> bytes:
+    """The whole HMAC-SHA256 of ``message`` (``purpose\\x00value`` encoded) under the
+    blind-index key: ``blind_index`` is its hex, truncated."""
+    return blind_digests((message,))[0]
+
+
+def blind_digests(messages) -> list[bytes]:
+    """``blind_digest`` of each message, the key read once (a record's many keys at once)."""
     inner, outer = _keyed_hashes(settings.HMIS_BLIND_INDEX_KEY)
-    inner = inner.copy()
-    inner.update(f"{purpose}\x00{value}".encode())
-    outer = outer.copy()
-    outer.update(inner.digest())
-    return outer.hexdigest()[: bits // 4]
+    inner_copy, outer_copy = inner.copy, outer.copy
+    out = []
+    for message in messages:
+        mac = inner_copy()
+        mac.update(message)
+        top = outer_copy()
+        top.update(mac.digest())
+        out.append(top.digest())
+    return out
 
 
 @lru_cache(maxsize=4)

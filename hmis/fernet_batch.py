@@ -10,6 +10,7 @@ values go through the ordinary ``encrypt_text``.
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -29,6 +30,10 @@ def _newest_key() -> tuple[bytes, bytes]:
     return fernet._signing_key, fernet._encryption_key
 
 
+_PADDING = [bytes([16 - n]) * (16 - n) for n in range(16)]  # PKCS7 of a value of n < 16 bytes
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def encrypt_many(values: list[str | None]) -> list[str | None]:
     """The Fernet token of each value (None stays None), under the newest key."""
     signing_key, encryption_key = _newest_key()
@@ -38,8 +43,7 @@ def encrypt_many(values: list[str | None]) -> list[str | None]:
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
     header = _VERSION + struct.pack(">Q", int(time.time()))
     out: list[str | None] = [None] * len(values)
-    short, ivs, blocks = [], [], []
-    randomness = os.urandom(16 * len(values))
+    short, blocks = [], []
     for i, value in enumerate(values):
         if value is None:
             continue
@@ -47,24 +51,25 @@ def encrypt_many(values: list[str | None]) -> list[str | None]:
         if len(data) > 15:
             out[i] = encrypt_text(value)
             continue
-        pad = 16 - len(data)
-        block = data + bytes([pad]) * pad
-        iv = randomness[16 * i : 16 * i + 16]
         short.append(i)
-        ivs.append(iv)
-        blocks.append((int.from_bytes(block, "big") ^ int.from_bytes(iv, "big")).to_bytes(16, "big"))
+        blocks.append(data + _PADDING[len(data)])
     if not short:
         return out
-    # ECB over independent blocks is CBC of one block each: AES(IV xor block).
+    size = 16 * len(short)
+    ivs = os.urandom(size)  # a random IV of its own for each token
+    # Every block xor its IV at once (one big integer), then ECB over the independent
+    # blocks, which is CBC of one block each: AES(IV xor block).
+    xored = (int.from_bytes(b"".join(blocks), "big") ^ int.from_bytes(ivs, "big")).to_bytes(size, "big")
     encryptor = Cipher(algorithms.AES(encryption_key), modes.ECB()).encryptor()  # noqa: S305
-    ciphertext = encryptor.update(b"".join(blocks)) + encryptor.finalize()
+    ciphertext = encryptor.update(xored) + encryptor.finalize()
+    inner_copy, outer_copy = inner.copy, outer.copy
     for n, i in enumerate(short):
-        basic = header + ivs[n] + ciphertext[16 * n : 16 * n + 16]
-        inner_mac = inner.copy()
+        basic = header + ivs[16 * n : 16 * n + 16] + ciphertext[16 * n : 16 * n + 16]
+        inner_mac = inner_copy()
         inner_mac.update(basic)
-        mac = outer.copy()
+        mac = outer_copy()
         mac.update(inner_mac.digest())
-        out[i] = base64.urlsafe_b64encode(basic + mac.digest()).decode("ascii")
+        out[i] = binascii.b2a_base64(basic + mac.digest(), newline=False).translate(_URLSAFE).decode("ascii")
     return out
 
 

@@ -225,7 +225,8 @@ class AccessEvent(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_events")
+    # Indexed by ``access_actor_idx`` (actor first).
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_events", db_index=False)
     actor_agency = models.ForeignKey(Agency, null=True, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)
     subject_type = models.CharField(max_length=60)  # "clients.client", ...

@@ -22,19 +22,23 @@ Steps:
 """
 
 import csv
+import datetime
+import gc
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
 import uuid
 import zipfile
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP
+from functools import lru_cache
 from types import SimpleNamespace
 
+import billiard
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -148,6 +152,100 @@ def _rows(zf, file_schema, report):
                 yield number, values
 
 
+# The columns the checks read, per file parsed on a worker (it sends back only these).
+_NEEDED = {
+    "Client.csv": (
+        "PersonalID",
+        "FirstName",
+        "MiddleName",
+        "LastName",
+        "NameSuffix",
+        "NameDataQuality",
+        "SSN",
+        "SSNDataQuality",
+        "DOB",
+        "DOBDataQuality",
+        "Sex",
+        *schema.RACE_COLUMNS,
+        "RaceNone",
+        "VeteranStatus",
+        "DateCreated",
+        "DateUpdated",
+        "UserID",
+        "DateDeleted",
+    ),
+    "Enrollment.csv": (
+        "EnrollmentID",
+        "PersonalID",
+        "ProjectID",
+        "EntryDate",
+        "RelationshipToHoH",
+        "LivingSituation",
+        "LengthOfStay",
+        "DisablingCondition",
+        "DateCreated",
+        "UserID",
+        "DateDeleted",
+    ),
+    "Exit.csv": ("EnrollmentID", "ExitDate", "Destination", "DateDeleted"),
+    "IncomeBenefits.csv": (
+        "IncomeBenefitsID",
+        "EnrollmentID",
+        "InformationDate",
+        "DataCollectionStage",
+        "IncomeFromAnySource",
+        "TotalMonthlyIncome",
+        "BenefitsFromAnySource",
+        "InsuranceFromAnySource",
+        "DateCreated",
+        "UserID",
+        "DateDeleted",
+    ),
+    "HealthAndDV.csv": (
+        "HealthAndDVID",
+        "EnrollmentID",
+        "InformationDate",
+        "DataCollectionStage",
+        "DomesticViolenceSurvivor",
+        "CurrentlyFleeing",
+        "DateCreated",
+        "UserID",
+        "DateDeleted",
+    ),
+}
+
+
+def _parse_file(task):
+    """On a worker: check one file against its schema, as ``_rows`` does. Returns its
+    problems (the first ``MAX_REPORTED``), how many there were, and the needed columns
+    (``_NEEDED``) of each valid row."""
+    data, name = task
+    report = Report()
+    needed = _NEEDED[name]
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        rows = _rows(zf, schema.BY_NAME[name], report)
+        kept = [(number, tuple(values[c] for c in needed)) for number, values in rows]
+    return report.problems, report.count, kept
+
+
+def _replay(result, name, report):
+    """``_rows`` of a file parsed on a worker: the same rows, the problems added to
+    ``report`` in the same order (each before the rows that follow it)."""
+    problems, count, rows = result
+    needed = _NEEDED[name]
+    waiting = iter(problems)
+    problem = next(waiting, None)
+    for number, cells in rows:
+        while problem is not None and (problem[1] or 0) < number:
+            report.add(*problem)
+            problem = next(waiting, None)
+        yield number, dict(zip(needed, cells, strict=True))
+    while problem is not None:
+        report.add(*problem)
+        problem = next(waiting, None)
+    report.count += count - len(problems)  # the ones the worker counted but did not keep
+
+
 def _model_problems(error, columns):
     for name, messages in error.message_dict.items():
         for message in messages:
@@ -196,8 +294,27 @@ def _client(values, agency):
     return client
 
 
+@contextmanager
+def _gc_paused():
+    """The cyclic garbage collector paused for a bulk step: it would scan the millions
+    of objects of a big file again and again (a third of the import's own time) for
+    cycles such a step makes none of. Its worker processes, forked inside, inherit it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check_file(source, agency) -> Checked:
     """Step 1: read and check everything; write nothing."""
+    with _gc_paused():
+        return _check_file(source, agency)
+
+
+def _check_file(source, agency) -> Checked:
     digest = hashlib.sha256()
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
@@ -218,7 +335,19 @@ def check_file(source, agency) -> Checked:
                 report.add(required, None, "", "is missing from the zip")
         if report.count:
             return checked
-        _check_rows(zf, names, agency, checked)
+        # A big file's biggest files are checked on worker processes, each a file, while
+        # this process links their rows (a Client.csv row is at least 80 bytes).
+        estimated_rows = zf.getinfo("Client.csv").file_size // 80
+        with _batch_mapper(estimated_rows) as mapper:
+            if mapper.pool is None:
+                parsed = {}
+            else:
+                source.seek(0)
+                data = source.read()
+                parsed = {
+                    name: mapper.pool.apply_async(_parse_file, ((data, name),)) for name in _NEEDED if name in names
+                }
+            _check_rows(zf, names, agency, checked, parsed)
     return checked
 
 
@@ -229,13 +358,21 @@ def _deleted(values, checked) -> bool:
     return False
 
 
-def _check_rows(zf, names, agency, checked):
+def _check_rows(zf, names, agency, checked, parsed=None):
     report = checked.report
+    parsed = parsed or {}
+
+    def rows(file_schema):
+        if file_schema.name in parsed:
+            return _replay(parsed[file_schema.name].get(), file_schema.name, report)
+        return _rows(zf, file_schema, report)
+
     today = timezone.localdate()
-    for number, _values in _rows(zf, schema.EXPORT, report):
+    day = datetime.date.today()  # the product's validation's "today", read once for the file
+    for number, _values in rows(schema.EXPORT):
         if number > 2:
             report.add("Export.csv", number, "", "has more than one row (it must have exactly one)")
-    for number, values in _rows(zf, schema.PROJECT, report):
+    for number, values in rows(schema.PROJECT):
         checked.rows_total += 1
         if _deleted(values, checked):
             continue
@@ -245,7 +382,7 @@ def _check_rows(zf, names, agency, checked):
         checked.projects[values["ProjectID"]] = SimpleNamespace(
             name=values["ProjectName"].strip(), project_type=values["ProjectType"], created_at=values["DateCreated"]
         )
-    for number, values in _rows(zf, schema.CLIENT, report):
+    for number, values in rows(schema.CLIENT):
         checked.rows_total += 1
         if _deleted(values, checked):
             continue
@@ -254,13 +391,13 @@ def _check_rows(zf, names, agency, checked):
             continue
         client = _client(values, agency)
         try:
-            validate_client(client)
+            validate_client(client, today=day)
         except ValidationError as error:
             for column, problem in _model_problems(error, CLIENT_COLUMNS):
                 report.add("Client.csv", number, column, problem)
             continue
         checked.clients[values["PersonalID"]] = client
-    for number, values in _rows(zf, schema.ENROLLMENT, report):
+    for number, values in rows(schema.ENROLLMENT):
         checked.rows_total += 1
         if _deleted(values, checked):
             continue
@@ -285,14 +422,14 @@ def _check_rows(zf, names, agency, checked):
             disabling_condition=values["DisablingCondition"],
         )
         try:
-            validate_enrollment(enrollment, client)
+            validate_enrollment(enrollment, client, today=day)
         except ValidationError as error:
             for column, problem in _model_problems(error, ENROLLMENT_COLUMNS):
                 report.add("Enrollment.csv", number, column, problem)
             continue
         checked.enrollments[values["EnrollmentID"]] = enrollment
     if "Exit.csv" in names:
-        for number, values in _rows(zf, schema.EXIT, report):
+        for number, values in rows(schema.EXIT):
             checked.rows_total += 1
             if _deleted(values, checked):
                 continue
@@ -303,7 +440,7 @@ def _check_rows(zf, names, agency, checked):
             exited = SimpleNamespace(**{**vars(enrollment), "exit_date": values["ExitDate"]})
             exited.destination = values["Destination"]
             try:
-                validate_enrollment(exited, checked.clients[enrollment.client_source])
+                validate_enrollment(exited, checked.clients[enrollment.client_source], today=day)
             except ValidationError as error:
                 for column, problem in _model_problems(error, ENROLLMENT_COLUMNS):
                     report.add("Exit.csv", number, column, problem)
@@ -313,7 +450,7 @@ def _check_rows(zf, names, agency, checked):
     for file_schema in (schema.INCOME_BENEFITS, schema.HEALTH_AND_DV):
         if file_schema.name not in names:
             continue
-        for number, values in _rows(zf, file_schema, report):
+        for number, values in rows(file_schema):
             checked.rows_total += 1
             if _deleted(values, checked):
                 continue
@@ -348,7 +485,7 @@ def _check_rows(zf, names, agency, checked):
             report.add(first_file, number, "InformationDate", "is in the future")
             continue
         try:
-            validate_assessment(assessment, enrollment)
+            validate_assessment(assessment, enrollment, today=day)
         except ValidationError as error:
             for column, problem in _model_problems(error, ASSESSMENT_COLUMNS):
                 report.add(first_file, number, column, problem)
@@ -364,7 +501,13 @@ def _or_missing(value):
 
 
 def _aware(value):
-    return timezone.make_aware(value, timezone.get_default_timezone()) if timezone.is_naive(value) else value
+    return _aware_in(value, timezone.get_default_timezone()) if timezone.is_naive(value) else value
+
+
+@lru_cache(maxsize=1 << 14)
+def _aware_in(value, zone):
+    # DateCreated and DateUpdated recur across a file's rows: each one converted once.
+    return timezone.make_aware(value, zone)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -399,34 +542,60 @@ def _copy(cursor, table, columns, rows):
     _copy_lines(cursor, table, columns, map(_copy_line, rows))
 
 
+COPY_LINES = 1000
+
+
 def _copy_lines(cursor, table, columns, lines):
-    """COPY lines already in COPY's text format (``_copy_line``), 2,000 per write."""
+    """COPY lines already in COPY's text format (``_copy_line``), ``COPY_LINES`` per write:
+    PostgreSQL takes each write while the next lines are made."""
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         buffer = []
         for line in lines:
             buffer.append(line)
-            if len(buffer) == 2000:
+            if len(buffer) == COPY_LINES:
                 copy.write("\n".join(buffer) + "\n")
                 buffer.clear()
         if buffer:
             copy.write("\n".join(buffer) + "\n")
 
 
+def _text_array(values) -> str:
+    """A text array literal, every element quoted: one parameter instead of a list
+    psycopg adapts element by element (most of a batch's matching time)."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
+def _hex_array(values) -> str:
+    """An array literal of values that need no quoting (hexadecimal keys, UUIDs)."""
+    return "{" + ",".join(values) + "}"
+
+
 def _taken(cursor, table, ids) -> set:
+    """The canonical text of each of ``ids`` (canonical UUID text) already used in ``table``."""
     found = set()
     ids = list(ids)
     for start in range(0, len(ids), 50000):
-        cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s)", [ids[start : start + 50000]])  # noqa: S608
+        cursor.execute(
+            f"SELECT id::text FROM {table} WHERE id = ANY(%s::uuid[])",  # noqa: S608
+            [_hex_array(ids[start : start + 50000])],
+        )
         found.update(row[0] for row in cursor.fetchall())
     return found
 
 
+def _canonical_uuid(hex32: str) -> str:
+    """``str(uuid.UUID(hex32))`` for 32 hex digits, without making the object."""
+    h = hex32.lower()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def _local_ids(cursor, table, sources) -> dict:
     """Keep a source identifier as the new record's id when it is a free UUID (so a
-    round trip keeps identifiers); otherwise a new one."""
-    wanted = {s: uuid.UUID(s) for s in sources if _HEX_ID.match(s)}
+    round trip keeps identifiers); otherwise a new one. Ids are UUID text (as COPY
+    takes them)."""
+    wanted = {s: _canonical_uuid(s) for s in sources if len(s) == 32 and _HEX_ID.match(s)}
     taken = _taken(cursor, table, wanted.values())
-    return {s: (wanted[s] if s in wanted and wanted[s] not in taken else uuid.uuid4()) for s in sources}
+    return {s: (wanted[s] if s in wanted and wanted[s] not in taken else str(uuid.uuid4())) for s in sources}
 
 
 def _already_imported(cursor, agency, kind, sources) -> dict:
@@ -434,58 +603,76 @@ def _already_imported(cursor, agency, kind, sources) -> dict:
     sources = list(sources)
     for start in range(0, len(sources), 50000):
         cursor.execute(
-            f"SELECT source_id, local_id FROM {ImportedRecord._meta.db_table}"  # noqa: S608
-            " WHERE agency_id = %s AND kind = %s AND source_id = ANY(%s)",
-            [agency.pk, kind, sources[start : start + 50000]],
+            f"SELECT source_id, local_id::text FROM {ImportedRecord._meta.db_table}"  # noqa: S608
+            " WHERE agency_id = %s AND kind = %s AND source_id = ANY(%s::text[])",
+            [agency.pk, kind, _text_array(sources[start : start + 50000])],
         )
         mapped.update(cursor.fetchall())
     return mapped
 
 
-def _match_clients(cursor, agency, pending):
-    """Blind-index search for a whole batch: {source id: (existing id, score, same agency)}.
+def _filled(pieces) -> int:
+    """``Pieces.filled`` of a pieces tuple (``_pieces_tuple``)."""
+    return sum(1 for value in pieces[:4] if value)
+
+
+def _match_clients(cursor, agency, pending, made):
+    """Blind-index search for a whole batch: {source id: (existing id, score, same agency,
+    confidential)}, ids as text.
 
     One query per index column for all the batch's keys, then only the
-    candidates are decrypted and ranked (``clients.matching.similarity``).
+    candidates are decrypted and ranked (``clients.matching.similarity``). The
+    clients this import created (``made``, not written yet) are found through their
+    keys and ranked on the pieces they were made from: what the probe and decrypting
+    them would give.
     """
-    by_key = defaultdict(list)
-    for source_id, (_client, _pieces, keys) in pending.items():
-        for column, value in keys.items():
+    by_column = [defaultdict(list) for _ in matching.INDEX_COLUMNS]
+    for source_id, (_pieces, keys) in pending.items():
+        for sources, value in zip(by_column, keys, strict=True):
             if value:
-                by_key[(column, value)].append(source_id)
+                sources[value].append(source_id)
     candidates = defaultdict(set)
-    columns = defaultdict(list)
-    for column, value in by_key:
-        columns[column].append(value)
-    for column, values in columns.items():
+    for column, sources in zip(matching.INDEX_COLUMNS, by_column, strict=True):
+        if not sources:
+            continue
         assert column in matching.KEYS
-        cursor.execute(f"SELECT id, {column} FROM clients_client WHERE {column} = ANY(%s)", [values])  # noqa: S608
+        cursor.execute(
+            f"SELECT id::text, {column} FROM clients_client WHERE {column} = ANY(%s::text[])",  # noqa: S608
+            [_hex_array(sources)],  # blind-index keys are hexadecimal
+        )
         for client_id, value in cursor.fetchall():
-            for source_id in by_key[(column, value)]:
+            for source_id in sources[value]:
                 candidates[source_id].add(client_id)
+    for sources, created in zip(by_column, made.by_key, strict=True):
+        for value in sources.keys() & created.keys():
+            for source_id in sources[value]:
+                candidates[source_id].update(created[value])
     if not candidates:
         return {}
-    # Only the candidates are decrypted (one shared AES context, each token's HMAC checked).
-    decrypt = Decryptor()
-    loaded = {}
-    cursor.execute(
-        "SELECT id, owning_agency_id, confidential, first_name, last_name, dob, ssn"
-        " FROM clients_client WHERE id = ANY(%s)",
-        [list(set().union(*candidates.values()))],
-    )
-    for client_id, owning_agency_id, confidential, first, last, dob, ssn in cursor.fetchall():
-        names = {"first_name": decrypt(first), "last_name": decrypt(last)}
-        found = matching.Pieces.of(**names, dob=decrypt(dob), ssn=decrypt(ssn))
-        loaded[client_id] = (found, owning_agency_id == agency.pk, str(client_id), confidential)
+    wanted = set().union(*candidates.values())
+    loaded = {client_id: (matching.Pieces(*made[client_id]), True, False) for client_id in wanted & made.keys()}
+    others = wanted - made.keys()
+    if others:
+        # Only the candidates are decrypted (one shared AES context, each token's HMAC checked).
+        decrypt = Decryptor()
+        cursor.execute(
+            "SELECT id::text, owning_agency_id, confidential, first_name, last_name, dob, ssn"
+            " FROM clients_client WHERE id = ANY(%s::uuid[])",
+            [_hex_array(others)],
+        )
+        for client_id, owning_agency_id, confidential, first, last, dob, ssn in cursor.fetchall():
+            names = {"first_name": decrypt(first), "last_name": decrypt(last)}
+            found = matching.Pieces.of(**names, dob=decrypt(dob), ssn=decrypt(ssn))
+            loaded[client_id] = (found, owning_agency_id == agency.pk, confidential)
     best = {}
     for source_id, client_ids in candidates.items():
-        query = pending[source_id][1]
+        query = matching.Pieces(*pending[source_id][0])
         ranked = []
         for client_id in client_ids:
-            found, same_agency, text_id, confidential = loaded[client_id]
-            ranked.append((matching.similarity(query, found), same_agency, text_id, client_id, confidential))
+            found, same_agency, confidential = loaded[client_id]
+            ranked.append((matching.similarity(query, found), same_agency, client_id, confidential))
         ranked.sort(key=lambda r: (-r[0], not r[1], r[2]))
-        score, same_agency, _, client_id, confidential = ranked[0]
+        score, same_agency, client_id, confidential = ranked[0]
         if score >= matching.STRONG_MATCH:
             best[source_id] = (client_id, score, same_agency, confidential)
     return best
@@ -520,6 +707,11 @@ def _creators(agency, acting_user) -> dict:
 
 def write_import(checked, hmis_import, *, acting_user, progress=None):
     """Step 2. Call inside one transaction (``actions.run_import``)."""
+    with _gc_paused():
+        return _write_import(checked, hmis_import, acting_user=acting_user, progress=progress)
+
+
+def _write_import(checked, hmis_import, *, acting_user, progress=None):
     agency = hmis_import.agency
     written = Written(creators=_creators(agency, acting_user))
     now = timezone.now()
@@ -541,16 +733,17 @@ class _batch_mapper:
 
     Workers are forked (they inherit the settings and keys, and never touch the
     database connection: they only compute), results come back in order, and the
-    pool is ended with the write step, whatever happens. A daemonic process (a
-    worker pool's own child) cannot have children: it computes here.
+    pool is ended with the step, whatever happens. The pool is billiard's (Celery's
+    fork of multiprocessing): unlike the standard library's, it also starts from a
+    Celery prefork worker's process, which is daemonic.
     """
 
     def __init__(self, rows):
         self.pool = None
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         workers = min(WORKERS, cores)
-        if rows >= PARALLEL_MIN_ROWS and workers > 1 and not multiprocessing.current_process().daemon:
-            self.pool = multiprocessing.get_context("fork").Pool(workers)
+        if rows >= PARALLEL_MIN_ROWS and workers > 1:
+            self.pool = billiard.get_context("fork").Pool(workers)
 
     def __enter__(self):
         return self
@@ -599,6 +792,7 @@ def _write_projects(cursor, checked, agency, written):
     return mapped
 
 
+ENCRYPTED_CLIENT_FIELDS = ("first_name", "middle_name", "last_name", "name_suffix", "ssn", "dob")
 CLIENT_TABLE_COLUMNS = [
     "id",
     "reference",
@@ -606,24 +800,19 @@ CLIENT_TABLE_COLUMNS = [
     "created_by_id",
     "created_at",
     "updated_at",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "name_suffix",
     "name_data_quality",
-    "ssn",
     "ssn_data_quality",
-    "dob",
     "dob_data_quality",
     "race_ethnicity",
     "sex",
     "veteran_status",
     "confidential",
     "is_anonymous",
+    # The rest of a line is made on a worker (``_prepare_clients``).
+    *ENCRYPTED_CLIENT_FIELDS,
     *matching.INDEX_COLUMNS,
     matching.NEIGHBOUR_COLUMN,
 ]
-ENCRYPTED_CLIENT_FIELDS = ("first_name", "middle_name", "last_name", "name_suffix", "ssn", "dob")
 
 
 def _client_plain(client) -> tuple:
@@ -636,22 +825,28 @@ def _client_plain(client) -> tuple:
 
 def _prepare_clients(batch):
     """For each client of a batch (``_client_plain``), as at intake: its matching pieces
-    (None when anonymous or fewer than two pieces), its blind-index keys, its
-    name-neighbour keys as a COPY array and its six Fernet tokens. Runs on a worker."""
+    (``Pieces`` as a tuple; None when anonymous), its
+    blind-index keys (in ``INDEX_COLUMNS`` order) and the end of its COPY line: six
+    Fernet tokens, the keys and the name-neighbour keys. Runs on a worker: what it
+    sends back is small to pickle."""
     out = []
     tokens = encrypt_many([value for plain in batch for value in plain[1:]])
     width = len(ENCRYPTED_CLIENT_FIELDS)
+    no_keys = (None,) * len(matching.INDEX_COLUMNS)
     for n, (anonymous, first, _middle, last, _suffix, ssn, dob) in enumerate(batch):
         if anonymous:
-            pieces, keys = None, {}
+            pieces, keys = None, no_keys
         else:
-            pieces = matching.Pieces.of(first_name=first, last_name=last, dob=dob, ssn=ssn)
-            keys = pieces.keys()
-            # As at intake: fewer than two pieces (a name alone) is not enough to match on.
-            pieces = pieces if pieces.filled >= 2 else None
+            found = matching.Pieces.of(first_name=first, last_name=last, dob=dob, ssn=ssn)
+            keys = tuple(found.keys().values())
+            pieces = _pieces_tuple(found)
         neighbours = _pg_array(matching.stored_neighbour_keys(first, last))
-        out.append((pieces, keys, neighbours, tokens[n * width : n * width + width]))
+        out.append((pieces, keys, _copy_line((*tokens[n * width : n * width + width], *keys, neighbours))))
     return out
+
+
+def _pieces_tuple(pieces) -> tuple:
+    return (pieces.first, pieces.last, pieces.dob, pieces.ssn4, pieces.first_parts, pieces.last_parts)
 
 
 def _write_clients(cursor, checked, agency, acting_user, written, now, progress, mapper):
@@ -662,68 +857,89 @@ def _write_clients(cursor, checked, agency, acting_user, written, now, progress,
     batches = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
     prepared = mapper(_prepare_clients, ([_client_plain(checked.clients[s]) for s in batch] for batch in batches))
     agency_pk = str(agency.pk)
+    # Every client is matched before any is written, so the index probes meet only the
+    # records that were there before; the records this import creates are matched here,
+    # on the keys and pieces they are made from (what the probes and the decryption
+    # would have given), batch after batch as before.
+    made = Made()
+    lines, duplicates = [], []
     for batch, results in zip(batches, prepared, strict=True):
         pending = {s: (checked.clients[s], *result) for s, result in zip(batch, results, strict=True)}
-        matches = _match_clients(cursor, agency, {s: p[:3] for s, p in pending.items() if p[1] is not None})
-        lines, duplicates = [], []
+        # As at intake: fewer than two pieces (a name alone) is not enough to match on.
+        matchable = {s: p[1:3] for s, p in pending.items() if p[1] is not None and _filled(p[1]) >= 2}
+        matches = _match_clients(cursor, agency, matchable, made)
         references = new_references(len(batch))
-        for n, (source_id, (client, pieces, keys, neighbours, tokens)) in enumerate(pending.items()):
-            match = matches.get(source_id) if pieces is not None else None
-            # Linking needs the same person beyond doubt: every piece given agrees, and three at least.
-            if match and match[2] and match[1] >= EXACT_MATCH and pieces.filled >= LINK_MIN_PIECES:
-                mapped[source_id] = match[0]  # the same person at this agency: link
-                written.clients_linked += 1
-                written.touched_clients[match[0]] = "edit"
-                written.mappings.append(("client", source_id, match[0]))
-                continue
-            pk = ids[source_id]
-            mapped[source_id] = pk
-            if match and not match[3]:
-                duplicates.append((pk, match[0], round(match[1], 3)))
-            first, middle, last, suffix, ssn, dob = tokens
-            reference = references[n]
-            lines.append(
-                _copy_line(
-                    (
-                        pk,
-                        reference,
-                        agency_pk,
-                        written.creator(client.user_source),
-                        _aware(client.created_at),
-                        _aware(client.updated_at),
-                        first,
-                        middle,
-                        last,
-                        suffix,
-                        client.name_data_quality,
-                        ssn,
-                        client.ssn_data_quality,
-                        dob,
-                        client.dob_data_quality,
-                        _pg_array(client.race_ethnicity),
-                        client.sex,
-                        client.veteran_status,
-                        False,
-                        client.is_anonymous,
-                        *(keys.get(column) for column in matching.INDEX_COLUMNS),
-                        neighbours,
-                    )
-                )
-            )
-            written.created.append(("clients.client", pk, f"Client {reference}"))
-            written.touched_clients[pk] = "create"
-            written.mappings.append(("client", source_id, pk))
-        _copy_lines(cursor, "clients_client", CLIENT_TABLE_COLUMNS, lines)
-        written.clients_created += len(lines)
-        _copy(
-            cursor,
-            "clients_possibleduplicate",
-            ["id", "new_client_id", "existing_client_id", "score", "found_by_id", "found_at", "status"],
-            ((uuid.uuid4(), new, old, score, acting_user.pk, now, "open") for new, old, score in duplicates),
-        )
-        written.possible_duplicates += len(duplicates)
+        lines.extend(_client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk, made))
         _tick(progress, len(batch))
+    _copy_lines(cursor, "clients_client", CLIENT_TABLE_COLUMNS, lines)
+    del lines
+    _copy(
+        cursor,
+        "clients_possibleduplicate",
+        ["id", "new_client_id", "existing_client_id", "score", "found_by_id", "found_at", "status"],
+        ((uuid.uuid4(), new, old, score, acting_user.pk, now, "open") for new, old, score in duplicates),
+    )
+    written.possible_duplicates += len(duplicates)
     return mapped
+
+
+class Made(dict):
+    """The clients this import has created so far: id -> pieces tuple, and for each
+    index column, key -> ids (the blind-index probe of the rows not yet written)."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_key = [defaultdict(list) for _ in matching.INDEX_COLUMNS]
+
+    def add(self, pk, pieces, keys):
+        self[pk] = pieces
+        for index, value in zip(self.by_key, keys, strict=True):
+            if value:
+                index[value].append(pk)
+
+
+def _client_lines(pending, matches, references, ids, mapped, written, duplicates, agency_pk, made):
+    """The COPY line of each client of a batch to create; a client matched beyond doubt
+    is linked instead."""
+    for n, (source_id, (client, pieces, keys, tail)) in enumerate(pending.items()):
+        match = matches.get(source_id) if pieces is not None else None
+        # Linking needs the same person beyond doubt: every piece given agrees, and three at least.
+        if match and match[2] and match[1] >= EXACT_MATCH and _filled(pieces) >= LINK_MIN_PIECES:
+            mapped[source_id] = match[0]  # the same person at this agency: link
+            written.clients_linked += 1
+            written.touched_clients[match[0]] = "edit"
+            written.mappings.append(("client", source_id, match[0]))
+            continue
+        pk = ids[source_id]
+        mapped[source_id] = pk
+        if match and not match[3]:
+            duplicates.append((pk, match[0], round(match[1], 3)))
+        reference = references[n]
+        if pieces is not None:
+            made.add(pk, pieces, keys)
+        written.created.append(("clients.client", pk, f"Client {reference}"))
+        written.touched_clients[pk] = "create"
+        written.mappings.append(("client", source_id, pk))
+        written.clients_created += 1
+        head = _copy_line(
+            (
+                pk,
+                reference,
+                agency_pk,
+                written.creator(client.user_source),
+                _aware(client.created_at),
+                _aware(client.updated_at),
+                client.name_data_quality,
+                client.ssn_data_quality,
+                client.dob_data_quality,
+                _pg_array(client.race_ethnicity),
+                client.sex,
+                client.veteran_status,
+                False,
+                client.is_anonymous,
+            )
+        )
+        yield f"{head}\t{tail}"
 
 
 def _write_enrollments(cursor, checked, agency, acting_user, written, client_ids, project_ids):

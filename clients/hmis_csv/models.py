@@ -105,7 +105,8 @@ class ImportedRecord(models.Model):
     """Source identifier (PersonalID, ProjectID, ...) of an agency's file -> the local record."""
 
     id = models.BigAutoField(primary_key=True)
-    agency = models.ForeignKey("hmis.Agency", on_delete=models.PROTECT, related_name="+")
+    # Indexed by ``imported_record_once`` (agency first).
+    agency = models.ForeignKey("hmis.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(max_length=20)  # "client", "project", "enrollment", "assessment"
     source_id = models.CharField(max_length=32)
     local_id = models.UUIDField()

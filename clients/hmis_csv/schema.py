@@ -13,6 +13,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import compress
 
 from clients import hud
 
@@ -156,11 +157,15 @@ class FileSchema:
     by_name: dict = field(init=False, repr=False, compare=False)
     positions: dict = field(init=False, repr=False, compare=False)
     required: tuple = field(init=False, repr=False, compare=False)
+    names: tuple = field(init=False, repr=False, compare=False)
+    required_positions: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "by_name", {c.name: c for c in self.columns})
         object.__setattr__(self, "positions", {c.name: i for i, c in enumerate(self.columns)})
         object.__setattr__(self, "required", tuple(c.name for c in self.columns if not c.nullable))
+        object.__setattr__(self, "names", tuple(c.name for c in self.columns))
+        object.__setattr__(self, "required_positions", tuple(i for i, c in enumerate(self.columns) if not c.nullable))
 
     @property
     def header(self) -> list[str]:
@@ -209,6 +214,43 @@ class FileSchema:
         ``cache`` (one dict per file read, never kept) holds what each number, date
         and time cell parsed to: most recur (DateCreated, list codes). Text is never cached.
         """
+        if cache is not None and len(cells) == len(self.columns):
+            values = self._parse_clean(cells, cache)
+            if values is not None:
+                return values, []
+        return self._parse_row(cells, cache)
+
+    def _parse_clean(self, cells, cache):
+        """The values of a row without a problem, looking only at its non-empty cells
+        (most cells of most files are empty); None when any cell has a problem, so
+        ``_parse_row`` reports the problems in column order."""
+        for i in self.required_positions:
+            if not cells[i]:
+                return None
+        names, columns = self.names, self.columns
+        values = dict.fromkeys(names)
+        for i in compress(range(len(cells)), cells):
+            raw = cells[i]
+            column = columns[i]
+            if column.kind == "S":
+                if raw[0] == "'":
+                    raw = unneutralise(raw)
+                if column.length and len(raw) > column.length:
+                    return None
+                values[names[i]] = raw or None
+                continue
+            key = (names[i], raw)
+            parsed = cache.get(key)
+            if parsed is None:
+                if len(cache) >= CACHE_LIMIT:
+                    cache.clear()
+                parsed = cache[key] = column.parse(raw)
+            if parsed[1]:
+                return None
+            values[names[i]] = parsed[0]
+        return values
+
+    def _parse_row(self, cells, cache):
         if len(cells) != len(self.columns):
             return {}, [("", f"has {len(cells)} cells; the header has {len(self.columns)}")]
         values, problems = {}, []

@@ -3,6 +3,7 @@ indexes, encrypted and indexed like the intake form, audited, never twice."""
 
 import datetime
 import io
+import uuid
 
 import pytest
 from auditlog.models import LogEntry
@@ -11,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from clients import matching
-from clients.hmis_csv import actions
+from clients.hmis_csv import actions, importer
 from clients.hmis_csv.models import HmisImport
 from clients.models import Assessment, Client, Enrollment, PossibleDuplicate, Project
 from hmis.crypto import decrypt_text
@@ -120,6 +121,21 @@ def test_an_existing_client_of_the_agency_is_linked_not_duplicated(agency_lead, 
     hmis_import, _ = run(agency_lead, build_zip())
     assert hmis_import.clients_linked == 1 and hmis_import.clients_created == 0
     assert Enrollment.objects.get().client == existing
+
+
+def test_a_later_batch_of_the_file_is_matched_against_the_records_it_made(agency_lead, monkeypatch):
+    """Each batch is matched against the clients the batches before it created (ranked on
+    the values they were made from, as decrypting them would give): the same person
+    again links, a near match goes to duplicate review."""
+    monkeypatch.setattr(importer, "BATCH", 1)
+    twin = client_row(PersonalID="6" * 32)
+    near = client_row(PersonalID="7" * 32, FirstName=CANARY_FIRST + "e")
+    hmis_import, checked = run(agency_lead, build_zip(clients=[client_row(), twin, near]))
+    assert checked.clean
+    assert (hmis_import.clients_created, hmis_import.clients_linked, hmis_import.possible_duplicates) == (2, 1, 1)
+    first = Client.objects.get(pk=PERSONAL_ID)
+    duplicate = PossibleDuplicate.objects.get()
+    assert duplicate.existing_client == first and str(duplicate.new_client_id) == str(uuid.UUID("7" * 32))
 
 
 def test_a_strong_match_at_another_agency_goes_to_duplicate_review(agency_lead, other_intake):

@@ -2,6 +2,9 @@
 is what the import makes on its own (the same records, tokens, indexes and links)."""
 
 import io
+import os
+
+import pytest
 
 from clients import matching
 from clients.hmis_csv import actions, importer
@@ -30,7 +33,7 @@ def test_round_trip_through_the_workers_gives_the_same_file(intake, supervisor, 
     started = on_workers(monkeypatch)
     every_list_value(intake)
     first, second, hmis_import = round_trip(intake, supervisor, agency_lead)
-    assert started == [True]
+    assert started == [True, True]  # checking, then writing
     assert hmis_import.clients_created == Client.objects.filter(owning_agency=intake.agency).count() > 20
     assert comparable(first) == comparable(second)
 
@@ -66,7 +69,7 @@ def test_workers_index_like_intake_and_link_the_same_person(agency_lead, intake,
         agency=agency_lead.agency,
         source=io.BytesIO(build_zip(clients=[client_row(), other], enrollments=enrollments)),
     )
-    assert checked.clean and started == [True]
+    assert checked.clean and started == [True, True]  # checking, then writing
     assert hmis_import.clients_linked == 1 and hmis_import.clients_created == 1
     assert Enrollment.objects.get(client=existing)
     created = Client.objects.get(pk="5" * 32)
@@ -79,3 +82,25 @@ def test_workers_index_like_intake_and_link_the_same_person(agency_lead, intake,
     assert created.name_neighbour_bidx == matching.stored_neighbour_keys("Quintessa", "Marlowe-Brandt")
     expected = matching.Pieces.of(first_name="Quintessa", last_name="Marlowe-Brandt").keys()
     assert {column: getattr(created, column) for column in matching.INDEX_COLUMNS} == expected
+
+
+def _mapper_in_this_process(_):
+    """Run in a daemonic billiard process, as in a Celery prefork worker."""
+    import billiard
+
+    with importer._batch_mapper(importer.PARALLEL_MIN_ROWS) as mapper:
+        used_pool = mapper.pool is not None
+        doubled = list(mapper(abs, [-1, -2, -3]))
+    return billiard.current_process().daemon, used_pool, doubled
+
+
+def test_a_daemonic_worker_process_still_starts_the_worker_processes():
+    """A Celery prefork worker's process is daemonic: the standard library's pool refuses
+    to start there, billiard's (the one the import uses) starts."""
+    import billiard
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: the import never starts workers")
+    with billiard.get_context("fork").Pool(1) as pool:
+        daemonic, used_pool, results = pool.apply(_mapper_in_this_process, (None,))
+    assert daemonic and used_pool and results == [1, 2, 3]
