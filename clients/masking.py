@@ -149,7 +149,7 @@ class MaskedClient:
         return masked
 
     @classmethod
-    def for_list(cls, row: "ListRow", viewer: Viewer):
+    def for_list(cls, row: ListRow, viewer: Viewer):
         """The clients list: name (initials under the privacy screen or without
         name rights), birth year and agency; nothing that needs the SSN or contact."""
         year = row.year_of_birth

@@ -301,23 +301,21 @@ def masked_clients_for(user, viewer: Viewer, *, page_size=50, offset=0):
         **{f"{name}_token": stored_token(name) for name in shown},
     )  # fmt: skip
     decrypt = Decryptor()
-    listed = []
-    for row in rows:
-        plain = {name: decrypt(row[f"{name}_token"]) for name in shown}
-        dob, birth_year = plain.pop("dob", None), plain.pop("birth_year", None)
-        year = int(dob[:4]) if dob else int(birth_year) if birth_year else None
-        listed.append(
-            ListRow(
-                pk=row["pk"],
-                reference=row["reference"],
-                agency_name=row["owning_agency__name"],
-                is_anonymous=row["is_anonymous"],
-                confidential=row["confidential"],
-                year_of_birth=year,
-                **plain,
-            )
-        )
-    return [MaskedClient.for_list(row, viewer) for row in listed]
+    return [MaskedClient.for_list(_list_row(row, shown, decrypt), viewer) for row in rows]
+
+
+def _list_row(row, shown, decrypt) -> ListRow:
+    plain = {name: decrypt(row[f"{name}_token"]) for name in shown}
+    dob, birth_year = plain.pop("dob", None), plain.pop("birth_year", None)
+    return ListRow(
+        pk=row["pk"],
+        reference=row["reference"],
+        agency_name=row["owning_agency__name"],
+        is_anonymous=row["is_anonymous"],
+        confidential=row["confidential"],
+        year_of_birth=int(dob[:4]) if dob else int(birth_year) if birth_year else None,
+        **plain,
+    )
 
 
 def enrollments_of(user, client):

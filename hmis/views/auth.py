@@ -149,7 +149,7 @@ def _code_refused(user) -> str:
     wait = core_queries.second_factor_wait_seconds(user)
     if wait > 2:  # the throttle doubles from 1 second: after one or two wrong codes the code itself was wrong
         return (
-            f"Too many wrong codes: no code is accepted for {wait} more second{'s' if wait != 1 else ''}. "
+            f"Too many wrong codes: no code is accepted for {wait} more seconds. "
             "Wait, then enter the code your app shows at that time."
         )
     return "That code did not work. Codes change every 30 seconds and each works once."
