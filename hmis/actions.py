@@ -715,4 +715,7 @@ def mark_notices_read(*, acting_user, notice_ids=None):
     notices = Notice.objects.filter(recipient=acting_user, read_at__isnull=True)
     if notice_ids is not None:
         notices = notices.filter(pk__in=notice_ids)
-    return notices.update(read_at=timezone.now())
+    marked = notices.update(read_at=timezone.now())
+    if getattr(acting_user, "loaded_unread_notices", None) is not None:  # this page's navigation counts them no more
+        acting_user.loaded_unread_notices = max(0, acting_user.loaded_unread_notices - marked)
+    return marked

@@ -1,4 +1,7 @@
+import functools
+
 from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from hmis import permissions
 from hmis.models import Role
@@ -49,7 +52,28 @@ def navigation(user):
         report.append(("sharing:external-request-create", "Record an external request"))
     unread = unread_notice_count(user)
     main.append(("notices", f"Notices ({unread})" if unread else "Notices"))
-    return main, report, more
+    return _with_paths(main), _with_paths(report), _with_paths(more)
+
+
+@functools.lru_cache(maxsize=256)
+def _path(name, urlconf, script_prefix):
+    # The shell's links take no arguments, so their paths never change while
+    # the URL configuration and prefix stay the same: reverse each once.
+    return reverse(name, urlconf=urlconf)
+
+
+def _with_paths(items):
+    urlconf, prefix = get_urlconf(), get_script_prefix()
+    return [(name, label, _path(name, urlconf, prefix)) for name, label in items]
+
+
+def shell_paths():
+    """The page shell's own fixed links (session keep-alive, privacy screen, sign-out)."""
+    urlconf, prefix = get_urlconf(), get_script_prefix()
+    return {
+        name.replace("-", "_"): _path(name, urlconf, prefix)
+        for name in ("session-status", "session-extend", "login", "privacy-screen", "logout")
+    }
 
 
 def shell(request):
@@ -63,6 +87,7 @@ def shell(request):
         "nav_report": nav_report,
         "nav_more": nav_more,
         "signed_in": signed_in,
+        "shell_paths": shell_paths() if signed_in else {},
         # Every template can honour it; client data is masked server-side by the views.
         "privacy_screen": signed_in and privacy_screen_on(request),
         "idle_timeout_seconds": settings.HMIS_IDLE_TIMEOUT_SECONDS,

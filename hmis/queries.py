@@ -81,6 +81,9 @@ def notices_for(user):
 def unread_notice_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
+    loaded = getattr(user, "loaded_unread_notices", None)  # counted with the user, once per request
+    if loaded is not None:
+        return loaded
     return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
 
 

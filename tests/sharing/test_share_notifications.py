@@ -43,6 +43,9 @@ def test_notices_page_and_mark_read(client_for, intake, supervisor):
     assert "Notices (1)" in page
     http.post(reverse("notices-read"))
     assert not Notice.objects.filter(recipient=supervisor, read_at__isnull=True).exists()
+    # The count comes with the signed-in user on each request: the next page shows none.
+    page = http.get(reverse("notices")).content.decode()
+    assert "Notices (1)" not in page and ">Notices<" in page
 
 
 @pytest.mark.worker
