@@ -29,21 +29,20 @@ class Parts:
         self.cpu = Counter()
         self.stack = []
 
+    def timed(self, label, function, *args, **kwargs):
+        self.stack.append([label, time.process_time(), 0.0])
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _label, start, inner = self.stack.pop()
+            spent = time.process_time() - start
+            self.cpu[label] += spent - inner
+            if self.stack:
+                self.stack[-1][2] += spent
+
     def wrap(self, owner, name, label):
         function = getattr(owner, name)
-
-        def timed(*args, **kwargs):
-            self.stack.append([label, time.process_time(), 0.0])
-            try:
-                return function(*args, **kwargs)
-            finally:
-                label_, start, inner = self.stack.pop()
-                spent = time.process_time() - start
-                self.cpu[label_] += spent - inner
-                if self.stack:
-                    self.stack[-1][2] += spent
-
-        setattr(owner, name, timed)
+        setattr(owner, name, lambda *args, **kwargs: self.timed(label, function, *args, **kwargs))
 
 
 def install(parts):
@@ -66,15 +65,7 @@ def install(parts):
         if self._result_cache is not None:
             return fetch_all(self)
         shared = "" if parts.stack else " (the bare view's too)"  # middleware: session, user, device
-        parts.stack.append([f"ORM fetch: {self.model.__name__}{shared}", time.process_time(), 0.0])
-        try:
-            return fetch_all(self)
-        finally:
-            label, start, inner = parts.stack.pop()
-            spent = time.process_time() - start
-            parts.cpu[label] += spent - inner
-            if parts.stack:
-                parts.stack[-1][2] += spent
+        return parts.timed(f"ORM fetch: {self.model.__name__}{shared}", fetch_all, self)
 
     QuerySet._fetch_all = timed_fetch
 
